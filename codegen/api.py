@@ -1,0 +1,65 @@
+"""The operations behind the CLI: reflect, generate, regenerate, check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codegen.errors import CodegenError, SourceError
+from codegen.reflect.database import Progress
+from codegen.spec.io import read_spec
+from codegen.spec.model import Spec
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def is_database_url(source: str) -> bool:
+    """True for `dialect[+driver]://...`; everything else is a file path."""
+    head = source.split("://", 1)[0]
+    return "://" in source and head.replace("+", "").replace("_", "").isalnum()
+
+
+def reflect(
+    source: str,
+    *,
+    schemas: list[str] | None = None,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    name: str | None = None,
+    progress: Progress | None = None,
+) -> Spec:
+    """The spec of a source: a database URL, an API description, or a spec file."""
+    if is_database_url(source):
+        from codegen.reflect.build import build_spec
+        from codegen.reflect.database import reflect_database
+
+        info = reflect_database(source, schemas=schemas, include=include, exclude=exclude, progress=progress)
+        return build_spec(info, name=name, include=include, exclude=exclude)
+    path = Path(source)
+    if not path.exists():
+        raise SourceError(f"{source}: no such file, and not a database URL")
+    if path.is_dir():
+        raise SourceError(f"{source}: is a directory, not a database URL or a spec file")
+    spec = read_spec(path)
+    return _select(spec, include or [], exclude or [], name)
+
+
+def _select(spec: Spec, include: list[str], exclude: list[str], name: str | None) -> Spec:
+    """A spec file narrowed by --include/--exclude and renamed by --name."""
+    import fnmatch
+
+    def keep(resource_name: str, table: str) -> bool:
+        match = lambda patterns: any(  # noqa: E731
+            fnmatch.fnmatchcase(resource_name, p) or fnmatch.fnmatchcase(table, p) for p in patterns
+        )
+        return (not include or match(include)) and not match(exclude)
+
+    resources = [r for r in spec.resources if keep(r.name, r.table)]
+    if not resources:
+        raise CodegenError("no resources left after --include/--exclude")
+    kept = {r.name for r in resources}
+    resources = [
+        r.model_copy(update={"relationships": [rel for rel in r.relationships if rel.target in kept
+                                                and (rel.through is None or rel.through in kept)]})
+        for r in resources
+    ]
+    return spec.model_copy(update={"resources": resources, "name": name or spec.name})

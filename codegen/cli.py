@@ -1,0 +1,82 @@
+"""The command line: flags in, one call into `codegen.api`, an exit code out."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from codegen import __version__, api
+from codegen.errors import CodegenError
+
+app = typer.Typer(
+    name="codegen",
+    help="Turn a live database or an OpenAPI file into a complete, standalone API project.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+SchemaOpt = Annotated[list[str] | None, typer.Option("--schema", help="Database schema to read (repeatable).")]
+IncludeOpt = Annotated[list[str] | None, typer.Option("--include", help="Glob of tables to keep (repeatable).")]
+ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="Glob of tables to leave out (repeatable).")]
+NameOpt = Annotated[str | None, typer.Option("--name", help="Project name (default: from the source).")]
+
+
+def _fail(error: CodegenError) -> None:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"codegen {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """codegen: reflect a source into a spec, render a project from it, keep it current."""
+
+
+def _stderr_progress(message: str) -> None:
+    if sys.stderr.isatty():
+        typer.echo(message, err=True)
+
+
+@app.command()
+def reflect(
+    source: Annotated[str, typer.Argument(help="Database URL, API description, or spec file.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Spec file to write (default: stdout).")] = None,
+    schema: SchemaOpt = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    name: NameOpt = None,
+) -> None:
+    """Read SOURCE and print (or write) its intermediate spec."""
+    from codegen.spec.io import dump_spec
+
+    try:
+        spec = api.reflect(source, schemas=schema, include=include, exclude=exclude, name=name,
+                           progress=_stderr_progress)
+        fmt = "json" if output is not None and output.suffix == ".json" else "yaml"
+        text = dump_spec(spec, fmt)
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            from codegen.writer import write_text_atomic
+
+            write_text_atomic(output, text)
+    except CodegenError as error:
+        _fail(error)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()

@@ -1,0 +1,308 @@
+"""Read a live database through SQLAlchemy's batched inspector into typed source objects."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import URL, Connection, Engine, Inspector, make_url
+from sqlalchemy.engine.reflection import ObjectKind
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+
+from codegen.errors import SourceError
+from codegen.reflect.types import TypeInfo, map_type, parse_check_enum, sqlite_affinity
+from codegen.spec.model import LogicalType
+
+SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "sslpassword", "sslkey"})
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ColumnInfo:
+    """One reflected column."""
+
+    name: str
+    type: TypeInfo
+    nullable: bool
+    default: str | None = None
+    autoincrement: bool = False
+    identity: bool = False
+    comment: str | None = None
+
+
+@dataclass
+class ForeignKeyInfo:
+    """One reflected foreign key."""
+
+    name: str | None
+    columns: list[str]
+    target_schema: str | None
+    target_table: str
+    target_columns: list[str]
+    on_delete: str | None = None
+
+
+@dataclass
+class TableInfo:
+    """One reflected table or view, before naming and relationships."""
+
+    schema: str | None
+    name: str
+    kind: str
+    columns: list[ColumnInfo]
+    primary_key: list[str] = field(default_factory=list)
+    foreign_keys: list[ForeignKeyInfo] = field(default_factory=list)
+    unique_keys: list[tuple[str | None, list[str]]] = field(default_factory=list)
+    indexes: list[tuple[str | None, list[str]]] = field(default_factory=list)
+    comment: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DatabaseInfo:
+    """Everything reflected from one database."""
+
+    url: str
+    dialect: str
+    database: str | None
+    schemas: list[str]
+    tables: list[TableInfo]
+
+
+def redact_url(url: URL) -> str:
+    """The URL as text with its password and secret query parameters removed."""
+    secrets = [key for key in url.query if key.lower() in SECRET_QUERY_KEYS]
+    clean = url.difference_update_query(secrets)._replace(password=None)
+    return clean.render_as_string(hide_password=False)
+
+
+def connect(url_text: str) -> tuple[Engine, URL]:
+    """An engine for the URL, failing with one clear line on a bad URL or a missing driver."""
+    try:
+        url = make_url(url_text)
+    except ArgumentError:
+        raise SourceError(f"{url_text!r} is not a database URL (dialect+driver://user@host/db)") from None
+    try:
+        engine = create_engine(url)
+    except NoSuchModuleError:
+        raise SourceError(f"{redact_url(url)}: no SQLAlchemy dialect {url.drivername!r}") from None
+    except ImportError as exc:
+        raise SourceError(f"{redact_url(url)}: database driver not installed ({exc.name})") from None
+    return engine, url
+
+
+def _short_reason(exc: DBAPIError) -> str:
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    return lines[0].strip()
+
+
+def _matches(name: str, schema: str | None, patterns: Iterable[str]) -> bool:
+    qualified = f"{schema}.{name}" if schema else name
+    return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(qualified, p) for p in patterns)
+
+
+def _selected(names: Iterable[str], schema: str | None, include: list[str], exclude: list[str]) -> list[str]:
+    return sorted(
+        name
+        for name in names
+        if (not include or _matches(name, schema, include)) and not _matches(name, schema, exclude)
+    )
+
+
+def _safe(call: Callable[[], dict[Any, Any]]) -> dict[Any, Any]:
+    """A batched inspector call, or nothing where the dialect does not implement it."""
+    try:
+        return call()
+    except NotImplementedError:
+        return {}
+
+
+def _object_names(inspector: Inspector, schema: str | None) -> dict[str, str]:
+    kinds: dict[str, str] = {name: "table" for name in inspector.get_table_names(schema=schema)}
+    kinds.update({name: "view" for name in inspector.get_view_names(schema=schema)})
+    try:
+        kinds.update({n: "materialized_view" for n in inspector.get_materialized_view_names(schema=schema)})
+    except NotImplementedError:
+        pass  # the dialect has no materialized views
+    return kinds
+
+
+def _column_info(raw: dict[str, Any], dialect: Any, dialect_name: str) -> ColumnInfo:
+    info = map_type(raw["type"], dialect)
+    if info.type is LogicalType.UNKNOWN and dialect_name == "sqlite":
+        declared = info.db_type if info.db_type != "NullType" else ""
+        affinity = sqlite_affinity(declared)
+        info = TypeInfo(affinity, declared or "(none)", exact=affinity is not LogicalType.UNKNOWN)
+    default = raw.get("default")
+    default = None if default is None or str(default).strip().upper() == "NULL" else str(default)
+    identity = bool(raw.get("identity"))
+    autoincrement = raw.get("autoincrement") is True or identity
+    if default and default.lower().startswith("nextval("):
+        autoincrement, default = True, None
+    return ColumnInfo(
+        name=raw["name"],
+        type=info,
+        nullable=bool(raw.get("nullable", True)),
+        default=default,
+        autoincrement=autoincrement,
+        identity=identity,
+        comment=raw.get("comment") or None,
+    )
+
+
+def _enum_checks(checks: list[dict[str, Any]]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for check in checks:
+        parsed = parse_check_enum(str(check.get("sqltext", "")))
+        if parsed:
+            found[parsed[0]] = parsed[1]
+    return found
+
+
+def _apply_enum_checks(columns: list[ColumnInfo], enums: dict[str, list[str]]) -> None:
+    lowered = {name.lower(): values for name, values in enums.items()}
+    for column in columns:
+        values = lowered.get(column.name.lower())
+        if values and column.type.type in (LogicalType.STRING, LogicalType.TEXT):
+            column.type = TypeInfo(
+                LogicalType.ENUM,
+                column.type.db_type,
+                length=column.type.length,
+                enum_values=values,
+            )
+
+
+def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[Any, Any]], dialect: Any) -> TableInfo:
+    schema, name = key
+    dialect_name = dialect.name
+    columns = [_column_info(raw, dialect, dialect_name) for raw in batch["columns"].get(key, [])]
+    _apply_enum_checks(columns, _enum_checks(batch["checks"].get(key, [])))
+    pk = batch["pk"].get(key) or {}
+    fks = [
+        ForeignKeyInfo(
+            name=fk.get("name"),
+            columns=list(fk["constrained_columns"]),
+            target_schema=fk.get("referred_schema"),
+            target_table=fk["referred_table"],
+            target_columns=list(fk["referred_columns"]),
+            on_delete=(fk.get("options") or {}).get("ondelete"),
+        )
+        for fk in batch["fks"].get(key, [])
+        if fk.get("referred_table") and fk.get("constrained_columns")
+    ]
+    uniques = [(u.get("name"), list(u["column_names"])) for u in batch["uniques"].get(key, [])]
+    indexes: list[tuple[str | None, list[str]]] = []
+    for index in batch["indexes"].get(key, []):
+        cols = [c for c in index.get("column_names", []) if c is not None]
+        if not cols or len(cols) != len(index.get("column_names", [])):
+            continue  # an expression index has no plain field list
+        target = uniques if index.get("unique") else indexes
+        target.append((index.get("name"), cols))
+    comment = (batch["comments"].get(key) or {}).get("text")
+    return TableInfo(
+        schema=schema,
+        name=name,
+        kind=kind,
+        columns=columns,
+        primary_key=list(pk.get("constrained_columns") or []),
+        foreign_keys=fks,
+        unique_keys=_dedupe_keys(uniques),
+        indexes=_dedupe_keys(indexes),
+        comment=comment or None,
+    )
+
+
+def _dedupe_keys(keys: list[tuple[str | None, list[str]]]) -> list[tuple[str | None, list[str]]]:
+    seen: set[tuple[str, ...]] = set()
+    result = []
+    for name, cols in sorted(keys, key=lambda item: (item[1], item[0] or "")):
+        if tuple(cols) not in seen:
+            seen.add(tuple(cols))
+            result.append((name, cols))
+    return result
+
+
+def _reflect_schema(
+    inspector: Inspector, schema: str | None, include: list[str], exclude: list[str], dialect: Any
+) -> list[TableInfo]:
+    kinds = _object_names(inspector, schema)
+    names = _selected(kinds, schema, include, exclude)
+    if not names:
+        return []
+    args: dict[str, Any] = {"schema": schema, "filter_names": names, "kind": ObjectKind.ANY}
+    batch = {
+        "columns": inspector.get_multi_columns(**args),
+        "pk": _safe(lambda: inspector.get_multi_pk_constraint(**args)),
+        "fks": _safe(lambda: inspector.get_multi_foreign_keys(**args)),
+        "uniques": _safe(lambda: inspector.get_multi_unique_constraints(**args)),
+        "indexes": _safe(lambda: inspector.get_multi_indexes(**args)),
+        "checks": _safe(lambda: inspector.get_multi_check_constraints(**args)),
+        "comments": _safe(lambda: inspector.get_multi_table_comment(**args)),
+    }
+    default_schema = inspector.default_schema_name
+    tables = []
+    for name in names:
+        key_schema = None if schema in (None, default_schema) else schema
+        key = (key_schema, name) if (key_schema, name) in batch["columns"] else (schema, name)
+        table = _table_info(key, kinds[name], batch, dialect)
+        table.schema = key_schema
+        tables.append(table)
+    return tables
+
+
+def reflect_database(
+    url_text: str,
+    schemas: list[str] | None = None,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    progress: Progress | None = None,
+) -> DatabaseInfo:
+    """Reflect tables and views of the given schemas (default: the connection's own)."""
+    engine, url = connect(url_text)
+    redacted = redact_url(url)
+    try:
+        with engine.connect() as conn:
+            return _reflect_connection(conn, url, redacted, schemas or [], include or [], exclude or [], progress)
+    except DBAPIError as exc:
+        raise SourceError(f"{redacted}: {_short_reason(exc)}") from None
+    except SQLAlchemyError as exc:
+        raise SourceError(f"{redacted}: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+
+
+def _reflect_connection(
+    conn: Connection,
+    url: URL,
+    redacted: str,
+    schemas: list[str],
+    include: list[str],
+    exclude: list[str],
+    progress: Progress | None,
+) -> DatabaseInfo:
+    inspector = inspect(conn)
+    dialect = conn.dialect
+    tables: list[TableInfo] = []
+    for schema in schemas or [None]:
+        if progress:
+            progress(f"reflecting schema {schema or inspector.default_schema_name}")
+        if schema is not None and schema not in inspector.get_schema_names():
+            raise SourceError(f"{redacted}: no schema {schema!r}")
+        tables.extend(_reflect_schema(inspector, schema, include, exclude, dialect))
+    if dialect.name == "sqlite":
+        from codegen.reflect.sqlite_catalog import recover_sqlite_facts
+
+        recover_sqlite_facts(conn, tables)
+    if not tables:
+        raise SourceError(f"{redacted}: no tables or views to reflect (check --schema/--include/--exclude)")
+    return DatabaseInfo(
+        url=redacted,
+        dialect=dialect.name,
+        database=url.database,
+        schemas=[s for s in schemas],
+        tables=tables,
+    )

@@ -1,0 +1,150 @@
+"""Map reflected SQLAlchemy column types to the spec's logical types, with an explicit fallback."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects import postgresql
+
+from codegen.spec.model import LogicalType
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """What a column's type says, source-neutral."""
+
+    type: LogicalType
+    db_type: str
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    timezone: bool = False
+    enum_values: list[str] = field(default_factory=list)
+    enum_name: str | None = None
+    native_enum: bool = False
+    item_type: LogicalType | None = None
+    exact: bool = True
+
+
+# Checked in order: subclasses before their bases (Enum before String, Float before Numeric).
+_GENERIC: list[tuple[type[sqltypes.TypeEngine[object]], LogicalType]] = [
+    (sqltypes.Boolean, LogicalType.BOOLEAN),
+    (sqltypes.Text, LogicalType.TEXT),
+    (sqltypes.String, LogicalType.STRING),
+    (sqltypes.SmallInteger, LogicalType.SMALL_INTEGER),
+    (sqltypes.BigInteger, LogicalType.BIG_INTEGER),
+    (sqltypes.Integer, LogicalType.INTEGER),
+    (sqltypes.Float, LogicalType.FLOAT),
+    (sqltypes.Numeric, LogicalType.DECIMAL),
+    (sqltypes.DateTime, LogicalType.DATETIME),
+    (sqltypes.Date, LogicalType.DATE),
+    (sqltypes.Time, LogicalType.TIME),
+    (sqltypes.Interval, LogicalType.INTERVAL),
+    (sqltypes.Uuid, LogicalType.UUID),
+    (sqltypes.JSON, LogicalType.JSON),
+    (sqltypes._Binary, LogicalType.BINARY),
+]
+# Dialect types that are strings on the wire, by class name (no dialect import needed).
+_STRING_LIKE = {"INET", "CIDR", "MACADDR", "MACADDR8", "TSVECTOR", "CITEXT", "BIT", "XML", "SET", "LTREE"}
+_NUMERIC_LIKE = {"MONEY": LogicalType.DECIMAL, "YEAR": LogicalType.INTEGER, "OID": LogicalType.INTEGER}
+
+
+def _db_type(column_type: sqltypes.TypeEngine[object], dialect: object) -> str:
+    try:
+        return str(column_type.compile(dialect=dialect))  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - any type that cannot compile still gets a name
+        return type(column_type).__name__
+
+
+def sqlite_affinity(declared: str) -> LogicalType:
+    """SQLite's own rules (section 3.1 of its datatype page) for a declared type it does not know."""
+    upper = declared.upper()
+    if "INT" in upper:
+        return LogicalType.INTEGER
+    if any(word in upper for word in ("CHAR", "CLOB", "TEXT")):
+        return LogicalType.TEXT
+    if "BLOB" in upper:
+        return LogicalType.BINARY
+    if any(word in upper for word in ("REAL", "FLOA", "DOUB")):
+        return LogicalType.FLOAT
+    return LogicalType.UNKNOWN
+
+
+def _base_info(column_type: sqltypes.TypeEngine[object], db_type: str) -> TypeInfo:
+    if isinstance(column_type, sqltypes.Enum):
+        native = bool(getattr(column_type, "native_enum", False)) and column_type.name is not None
+        return TypeInfo(
+            LogicalType.ENUM,
+            db_type,
+            enum_values=[str(value) for value in column_type.enums],
+            enum_name=column_type.name,
+            native_enum=native,
+        )
+    if isinstance(column_type, sqltypes.ARRAY):
+        item = map_type(column_type.item_type, None)
+        return TypeInfo(LogicalType.ARRAY, db_type, item_type=item.type, exact=item.exact)
+    for generic, logical in _GENERIC:
+        if isinstance(column_type, generic):
+            return _with_params(column_type, logical, db_type)
+    name = type(column_type).__name__.upper()
+    if name in _STRING_LIKE:
+        return TypeInfo(LogicalType.STRING, db_type)
+    if name in _NUMERIC_LIKE:
+        return TypeInfo(_NUMERIC_LIKE[name], db_type)
+    return TypeInfo(LogicalType.UNKNOWN, db_type, exact=False)
+
+
+def _with_params(column_type: sqltypes.TypeEngine[object], logical: LogicalType, db_type: str) -> TypeInfo:
+    if logical in (LogicalType.STRING, LogicalType.TEXT):
+        length = getattr(column_type, "length", None)
+        if logical is LogicalType.STRING and length is None:
+            logical = LogicalType.TEXT
+        return TypeInfo(logical, db_type, length=length)
+    if logical is LogicalType.DECIMAL:
+        return TypeInfo(
+            logical,
+            db_type,
+            precision=getattr(column_type, "precision", None),
+            scale=getattr(column_type, "scale", None),
+        )
+    if logical in (LogicalType.DATETIME, LogicalType.TIME):
+        return TypeInfo(logical, db_type, timezone=bool(getattr(column_type, "timezone", False)))
+    if logical is LogicalType.BINARY:
+        return TypeInfo(logical, db_type, length=getattr(column_type, "length", None))
+    return TypeInfo(logical, db_type)
+
+
+def map_type(column_type: sqltypes.TypeEngine[object], dialect: object) -> TypeInfo:
+    """The logical type of a reflected column type; UNKNOWN (exact=False) when nothing fits."""
+    db_type = _db_type(column_type, dialect)
+    if isinstance(column_type, postgresql.DOMAIN):
+        inner = map_type(column_type.data_type, dialect)
+        return TypeInfo(**{**inner.__dict__, "db_type": f"{column_type.name} ({inner.db_type})"})
+    if isinstance(column_type, sqltypes.TypeDecorator):
+        column_type = column_type.impl_instance
+    return _base_info(column_type, db_type)
+
+
+_IN_LIST = re.compile(
+    r"^[\s(]*[`\"\[]?(?P<col>[^\s`\"\]()]+)[`\"\]]?\)?(?:::[\w ]+)?\s+IN\s*\((?P<values>.*)\)[\s)]*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_ANY_ARRAY = re.compile(
+    r"^[\s(]*[\"]?(?P<col>[^\s\"()]+)[\"]?\)?(?:::[\w ]+)?\s*=\s*ANY\s*\(\(?ARRAY\[(?P<values>.*)\]",
+    re.IGNORECASE | re.DOTALL,
+)
+_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+
+
+def parse_check_enum(sqltext: str) -> tuple[str, list[str]] | None:
+    """`rating IN ('G','PG')` (any dialect's spelling) -> ("rating", ["G", "PG"]); else None."""
+    for pattern in (_IN_LIST, _ANY_ARRAY):
+        match = pattern.match(sqltext.strip())
+        if match:
+            values = [value.replace("''", "'") for value in _QUOTED.findall(match["values"])]
+            rest = _QUOTED.sub("", match["values"])
+            if values and not re.search(r"[^\s,:\w]", rest.replace("character varying", "")):
+                return match["col"], values
+    return None

@@ -1,0 +1,117 @@
+"""Read and write spec files: YAML (or JSON by extension), deterministic, with an upgrade chain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from codegen.errors import SpecError
+from codegen.spec.model import SPEC_VERSION, Spec
+
+# Each entry upgrades a raw spec document from the version in its key to the next one.
+# Version "1" is the first; a future "2" adds `"1": _upgrade_1_to_2` here.
+UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class _Dumper(yaml.SafeDumper):
+    """A YAML dumper that writes multi-line strings as blocks and never sorts keys."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def spec_to_data(spec: Spec) -> dict[str, Any]:
+    """The spec as plain data, defaults left out so that the file stays short and editable."""
+    data = spec.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    data = {"spec_version": spec.spec_version, **data}
+    return data
+
+
+def dump_spec(spec: Spec, fmt: str = "yaml") -> str:
+    """Serialize the spec; the same spec always gives the same bytes."""
+    data = spec_to_data(spec)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+    )
+    return str(text)
+
+
+def write_spec(spec: Spec, path: Path) -> None:
+    """Write the spec to `path`, as JSON when the name ends in .json, else YAML."""
+    fmt = "json" if path.suffix == ".json" else "yaml"
+    path.write_text(dump_spec(spec, fmt), encoding="utf-8")
+
+
+def upgrade_spec_data(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """Bring a raw spec document up to the current version through the upgrade chain."""
+    version = str(data.get("spec_version", ""))
+    while version != SPEC_VERSION:
+        step = UPGRADES.get(version)
+        if step is None:
+            known = ", ".join(sorted([*UPGRADES, SPEC_VERSION]))
+            raise SpecError(f"{where}: unknown spec_version {version!r} (this codegen reads {known})")
+        data = step(data)
+        version = str(data["spec_version"])
+    return data
+
+
+def parse_spec(text: str, where: str) -> Spec:
+    """Parse spec text (YAML is a superset of JSON) into a validated Spec."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise SpecError(f"{where}:{line} not valid YAML or JSON") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{where}: a spec is a mapping with spec_version, name, source, resources")
+    data = upgrade_spec_data(data, where)
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        pointer = "/" + "/".join(str(part) for part in error["loc"])
+        raise SpecError(f"{where}: {pointer}: {error['msg']}") from None
+    check_references(spec, where)
+    return spec
+
+
+def read_spec(path: Path) -> Spec:
+    """Read and validate a spec file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_spec(text, str(path))
+
+
+def check_references(spec: Spec, where: str) -> None:
+    """Fail on names that point nowhere, so that a hand edit cannot produce a broken project."""
+    names = [resource.name for resource in spec.resources]
+    seen: set[str] = set()
+    for index, resource in enumerate(spec.resources):
+        pointer = f"{where}: /resources/{index}"
+        if resource.name in seen:
+            raise SpecError(f"{pointer}/name: duplicate resource name {resource.name!r}")
+        seen.add(resource.name)
+        fields = {field.name for field in resource.fields}
+        for key in resource.primary_key:
+            if key not in fields:
+                raise SpecError(f"{pointer}/primary_key: no field {key!r} in {resource.name!r}")
+        for r_index, relation in enumerate(resource.relationships):
+            if relation.target not in names:
+                raise SpecError(
+                    f"{pointer}/relationships/{r_index}/target: no resource {relation.target!r}"
+                )
