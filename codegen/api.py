@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from codegen import __version__
 from codegen.errors import CodegenError, SourceError
 from codegen.reflect.database import Progress
 from codegen.spec.io import read_spec
@@ -63,3 +68,65 @@ def _select(spec: Spec, include: list[str], exclude: list[str], name: str | None
         for r in resources
     ]
     return spec.model_copy(update={"resources": resources, "name": name or spec.name})
+
+
+TARGETS = ("fastapi",)
+AUTH_MODES = ("apikey", "none")
+
+
+def generate_files(
+    spec: Spec,
+    target: str,
+    options: dict[str, Any],
+    templates: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+    strict_format: bool = False,
+) -> dict[str, str]:
+    """Every file of the project, formatted, with `.codegen/` metadata; nothing written."""
+    from codegen.format import format_sources
+    from codegen.render.project import render_project
+
+    rendered = render_project(spec, target, options, templates, progress)
+    files = format_sources(rendered, strict=strict_format)
+    files.update(metadata_files(spec, target, options, files))
+    return dict(sorted(files.items()))
+
+
+def metadata_files(spec: Spec, target: str, options: dict[str, Any], files: dict[str, str]) -> dict[str, str]:
+    """`.codegen/`: the spec, the options, and a manifest of every generated file with its hash."""
+    from codegen.spec.io import dump_spec
+
+    manifest = {path: hashlib.sha256(text.encode("utf-8")).hexdigest() for path, text in sorted(files.items())}
+    recorded = {"codegen_version": __version__, "target": target, **dict(sorted(options.items()))}
+    return {
+        ".codegen/spec.yaml": dump_spec(spec),
+        ".codegen/options.json": json.dumps(recorded, indent=2, sort_keys=True) + "\n",
+        ".codegen/manifest.json": json.dumps({"files": manifest}, indent=2) + "\n",
+    }
+
+
+def generate(
+    source: str,
+    output: Path,
+    *,
+    target: str = "fastapi",
+    auth: str = "apikey",
+    schemas: list[str] | None = None,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    name: str | None = None,
+    templates: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, str]:
+    """Reflect SOURCE, render the project, and write it to a new directory atomically."""
+    from codegen.writer import write_new_tree
+
+    if target not in TARGETS:
+        raise CodegenError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
+    if auth not in AUTH_MODES:
+        raise CodegenError(f"unknown --auth {auth!r} (known: {', '.join(AUTH_MODES)})")
+    spec = reflect(source, schemas=schemas, include=include, exclude=exclude, name=name)
+    options: dict[str, Any] = {"auth": auth}
+    files = generate_files(spec, target, options, templates, progress)
+    write_new_tree(output, {path: text.encode("utf-8") for path, text in files.items()})
+    return files

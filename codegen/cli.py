@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -75,6 +77,45 @@ def reflect(
             write_text_atomic(output, text)
     except CodegenError as error:
         _fail(error)
+
+
+@app.command()
+def generate(
+    source: Annotated[str, typer.Argument(help="Database URL, API description, or spec file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="New project directory.")],
+    target: Annotated[str, typer.Option("--target", help="fastapi")] = "fastapi",
+    auth: Annotated[str, typer.Option("--auth", help="apikey (default) or none.")] = "apikey",
+    templates: Annotated[
+        Path | None, typer.Option("--templates", help="Folder of templates overriding the built-in ones.")
+    ] = None,
+    schema: SchemaOpt = None,
+    include: IncludeOpt = None,
+    exclude: ExcludeOpt = None,
+    name: NameOpt = None,
+) -> None:
+    """Generate a complete API project from SOURCE into a new directory."""
+    try:
+        with _progress("rendering") as advance:
+            files = api.generate(source, output, target=target, auth=auth, schemas=schema, include=include,
+                                 exclude=exclude, name=name, templates=templates, progress=advance)
+    except CodegenError as error:
+        _fail(error)
+    typer.echo(f"wrote {len(files)} files to {output}", err=True)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        yield lambda _step: None
+        return
+    with typer.progressbar(length=0, label=label, file=sys.stderr) as bar:
+
+        def advance(step: int) -> None:
+            bar.length = max(bar.length or 0, bar.pos + step + 1)
+            bar.update(step)
+
+        yield advance
 
 
 def main() -> None:

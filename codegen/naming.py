@@ -18,6 +18,7 @@ GENERATED_NAMES = frozenset(
         "time", "timedelta", "uuid", "decimal", "sa", "metadata", "registry", "sqlalchemy",
         "str", "int", "float", "bool", "bytes", "list", "dict", "object", "type_annotation_map",
         "settings", "router", "session", "request", "response", "json", "fields", "pydantic",
+        "body", "resource", "values", "item", "where",
     }
 )
 # Attributes of pydantic's BaseModel: a field with one of these names shadows a method.

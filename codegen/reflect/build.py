@@ -112,6 +112,9 @@ def _link_targets(entry: _Named, named: dict[tuple[str | None, str], _Named]) ->
     return [(fk, target) for fk, target in pairs if target is not None]
 
 
+_ForeignKey = tuple[_Named, ForeignKeyInfo, _Named, list[str], list[str]]
+
+
 class _Relations:
     """Collects relationships per resource, naming each without collisions."""
 
@@ -129,18 +132,19 @@ class _Relations:
         self.by_resource[owner].append(relation)
         return relation
 
-    def add_foreign_key(self, entry: _Named, fk: ForeignKeyInfo, target: _Named, diagnostics: list[Diagnostic]) -> None:
-        try:
-            local = [entry.columns[c].name for c in fk.columns]
-            remote = [target.columns[c].name for c in fk.target_columns]
-        except KeyError:
-            diagnostics.append(Diagnostic(where=entry.name, message=f"foreign key {fk.name} names unknown columns"))
-            return
+    def add_many_to_one(self, entry: _Named, fk: ForeignKeyInfo, target: _Named, local: list[str],
+                        remote: list[str]) -> None:
         base = naming.relation_name(local, target.name, [])
         self.add(entry.name, base, kind="many_to_one", target=target.name, fields=local,
                  target_fields=remote, on_delete=fk.on_delete, constraint=fk.name)
+
+    def add_one_to_many(self, entry: _Named, fk: ForeignKeyInfo, target: _Named, local: list[str],
+                        remote: list[str]) -> None:
+        base = naming.relation_name(local, target.name, [])
         siblings = [f for f in entry.table.foreign_keys if _target(self.named, f, entry.table.schema) is target]
-        reverse = entry.name if len(siblings) == 1 else f"{entry.name}_by_{base}"
+        reverse = entry.name
+        if len(siblings) != 1 or reverse in self.taken[target.name]:
+            reverse = f"{entry.name}_by_{base}"
         self.add(target.name, reverse, kind="one_to_many", target=entry.name, fields=remote,
                  target_fields=local, on_delete=fk.on_delete, constraint=fk.name)
 
@@ -159,8 +163,9 @@ class _Relations:
             )
 
 
-def _relationships(named: dict[tuple[str | None, str], _Named], diagnostics: list[Diagnostic]) -> dict[str, list[Relationship]]:
-    relations = _Relations(named)
+def _foreign_keys(named: dict[tuple[str | None, str], _Named], diagnostics: list[Diagnostic]) -> list[_ForeignKey]:
+    """Every foreign key whose target was reflected, with the field names on both sides."""
+    found: list[_ForeignKey] = []
     for entry in named.values():
         for fk in entry.table.foreign_keys:
             target = _target(named, fk, entry.table.schema)
@@ -170,7 +175,24 @@ def _relationships(named: dict[tuple[str | None, str], _Named], diagnostics: lis
                                message=f"foreign key to {fk.target_table} left out: table not reflected")
                 )
                 continue
-            relations.add_foreign_key(entry, fk, target, diagnostics)
+            try:
+                local = [entry.columns[c].name for c in fk.columns]
+                remote = [target.columns[c].name for c in fk.target_columns]
+            except KeyError:
+                diagnostics.append(Diagnostic(where=entry.name, message=f"foreign key {fk.name} names unknown columns"))
+                continue
+            found.append((entry, fk, target, local, remote))
+    return found
+
+
+def _relationships(named: dict[tuple[str | None, str], _Named], diagnostics: list[Diagnostic]) -> dict[str, list[Relationship]]:
+    """Many-to-one relations first, so that a foreign key's own name wins over any reverse side."""
+    relations = _Relations(named)
+    foreign_keys = _foreign_keys(named, diagnostics)
+    for item in foreign_keys:
+        relations.add_many_to_one(*item)
+    for item in foreign_keys:
+        relations.add_one_to_many(*item)
     for entry in named.values():
         pairs = _link_targets(entry, named)
         if pairs:

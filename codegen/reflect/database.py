@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,10 +11,11 @@ from typing import Any
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine, Inspector, make_url
 from sqlalchemy.engine.reflection import ObjectKind
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SAWarning, SQLAlchemyError
 
 from codegen.errors import SourceError
-from codegen.reflect.types import TypeInfo, map_type, parse_check_enum, sqlite_affinity
+from codegen.reflect.mariadb_catalog import mariadb_column_checks
+from codegen.reflect.types import TypeInfo, map_type, parse_check_enum, parse_json_check, sqlite_affinity
 from codegen.spec.model import LogicalType
 
 SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "sslpassword", "sslkey"})
@@ -176,12 +178,30 @@ def _apply_enum_checks(columns: list[ColumnInfo], enums: dict[str, list[str]]) -
             )
 
 
+def _apply_column_checks(tables: list[TableInfo], checks: dict[tuple[str | None, str], list[str]]) -> None:
+    """CHECKs the inspector did not see: enum lists, and `json_valid(col)` marking a JSON column."""
+    for table in tables:
+        texts = checks.get((table.schema, table.name), [])
+        _apply_enum_checks(table.columns, _enum_checks([{"sqltext": sqltext} for sqltext in texts]))
+        json_columns = {name.lower() for name in map(parse_json_check, texts) if name}
+        for column in table.columns:
+            if column.name.lower() in json_columns and column.type.type in (LogicalType.TEXT, LogicalType.STRING):
+                column.type = TypeInfo(LogicalType.JSON, column.type.db_type)
+
+
 def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[Any, Any]], dialect: Any) -> TableInfo:
     schema, name = key
     dialect_name = dialect.name
     columns = [_column_info(raw, dialect, dialect_name) for raw in batch["columns"].get(key, [])]
+    if kind != "table":
+        for column in columns:
+            column.default = None  # MariaDB lends a view the defaults of its base columns; a view takes no inserts
     _apply_enum_checks(columns, _enum_checks(batch["checks"].get(key, [])))
     pk = batch["pk"].get(key) or {}
+    key_columns = list(pk.get("constrained_columns") or [])
+    for column in columns:
+        if column.name in key_columns:
+            column.nullable = False  # a key column cannot hold NULL, whatever the DDL left unsaid
     fks = [
         ForeignKeyInfo(
             name=fk.get("name"),
@@ -194,6 +214,7 @@ def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[An
         for fk in batch["fks"].get(key, [])
         if fk.get("referred_table") and fk.get("constrained_columns")
     ]
+    fks.sort(key=lambda fk: (fk.columns, fk.target_schema or "", fk.target_table))
     uniques = [(u.get("name"), list(u["column_names"])) for u in batch["uniques"].get(key, [])]
     indexes: list[tuple[str | None, list[str]]] = []
     for index in batch["indexes"].get(key, []):
@@ -208,7 +229,7 @@ def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[An
         name=name,
         kind=kind,
         columns=columns,
-        primary_key=list(pk.get("constrained_columns") or []),
+        primary_key=key_columns,
         foreign_keys=fks,
         unique_keys=_dedupe_keys(uniques),
         indexes=_dedupe_keys(indexes),
@@ -265,7 +286,9 @@ def reflect_database(
     engine, url = connect(url_text)
     redacted = redact_url(url)
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, warnings.catch_warnings():
+            # an unknown type becomes a diagnostic in the spec; the warning would only be noise
+            warnings.filterwarnings("ignore", message="Did not recognize type", category=SAWarning)
             return _reflect_connection(conn, url, redacted, schemas or [], include or [], exclude or [], progress)
     except DBAPIError as exc:
         raise SourceError(f"{redacted}: {_short_reason(exc)}") from None
@@ -297,6 +320,8 @@ def _reflect_connection(
         from codegen.reflect.sqlite_catalog import recover_sqlite_facts
 
         recover_sqlite_facts(conn, tables)
+    if getattr(dialect, "is_mariadb", False):
+        _apply_column_checks(tables, mariadb_column_checks(conn, tables))
     if not tables:
         raise SourceError(f"{redacted}: no tables or views to reflect (check --schema/--include/--exclude)")
     return DatabaseInfo(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+
+from codegen.reflect.types import TypeInfo
+from codegen.spec.model import LogicalType
 
 if TYPE_CHECKING:
     from codegen.reflect.database import TableInfo
@@ -57,9 +61,36 @@ def _recover_rowid_alias(conn: Connection, table: TableInfo) -> None:
             column.autoincrement = True
 
 
+_UUID_NAMES = frozenset({"UUID", "GUID", "UNIQUEIDENTIFIER"})
+
+
+def _declared_type(declared: str) -> TypeInfo | None:
+    """The type of a declared name SQLAlchemy does not know: uuid, datetime, unknown, or None (a number)."""
+    base = declared.upper()
+    if any(word in base for word in ("DEC", "NUM", "MONEY")):
+        return None
+    if base in _UUID_NAMES:
+        return TypeInfo(LogicalType.UUID, declared)
+    if base.startswith(("TIMESTAMP", "DATETIME")):
+        return TypeInfo(LogicalType.DATETIME, declared, timezone="TIME ZONE" in base or base.endswith("TZ"))
+    return TypeInfo(LogicalType.UNKNOWN, declared, exact=False)
+
+
+def _recover_declared_types(conn: Connection, table: TableInfo) -> None:
+    """SQLAlchemy reads an unknown declared type (UUID, GEOMETRY) as NUMERIC affinity, i.e. decimal."""
+    known = set(conn.dialect.ischema_names)  # type: ignore[attr-defined]
+    declared = {str(row.name): str(row.type) for row in conn.execute(text(f"PRAGMA table_info({_quote(table.name)})"))}
+    for column in table.columns:
+        match = re.match(r"[\w ]+", declared.get(column.name, ""))
+        base = match[0].strip() if match else ""
+        if base and base.upper() not in known and column.type.type is LogicalType.DECIMAL:
+            column.type = _declared_type(base) or column.type
+
+
 def recover_sqlite_facts(conn: Connection, tables: list[TableInfo]) -> None:
-    """Fill in ON DELETE actions, inline UNIQUEs and rowid keys for every SQLite table."""
+    """Fill in declared types, ON DELETE actions, inline UNIQUEs and rowid keys for every SQLite table."""
     for table in tables:
+        _recover_declared_types(conn, table)
         if table.kind != "table":
             continue
         _recover_on_delete(conn, table)

@@ -42,6 +42,7 @@ _GENERIC: list[tuple[type[sqltypes.TypeEngine[object]], LogicalType]] = [
     (sqltypes.Date, LogicalType.DATE),
     (sqltypes.Time, LogicalType.TIME),
     (sqltypes.Interval, LogicalType.INTERVAL),
+    (postgresql.INTERVAL, LogicalType.INTERVAL),  # not a subclass of Interval
     (sqltypes.Uuid, LogicalType.UUID),
     (sqltypes.JSON, LogicalType.JSON),
     (sqltypes._Binary, LogicalType.BINARY),
@@ -72,6 +73,11 @@ def sqlite_affinity(declared: str) -> LogicalType:
     return LogicalType.UNKNOWN
 
 
+def _is_mysql_boolean(column_type: sqltypes.TypeEngine[object]) -> bool:
+    """MySQL and MariaDB spell BOOLEAN as TINYINT(1), and reflect it so."""
+    return type(column_type).__name__ == "TINYINT" and getattr(column_type, "display_width", None) == 1
+
+
 def _base_info(column_type: sqltypes.TypeEngine[object], db_type: str) -> TypeInfo:
     if isinstance(column_type, sqltypes.Enum):
         native = bool(getattr(column_type, "native_enum", False)) and column_type.name is not None
@@ -82,6 +88,8 @@ def _base_info(column_type: sqltypes.TypeEngine[object], db_type: str) -> TypeIn
             enum_name=column_type.name,
             native_enum=native,
         )
+    if _is_mysql_boolean(column_type):
+        return TypeInfo(LogicalType.BOOLEAN, db_type)
     if isinstance(column_type, sqltypes.ARRAY):
         item = map_type(column_type.item_type, None)
         return TypeInfo(LogicalType.ARRAY, db_type, item_type=item.type, exact=item.exact)
@@ -122,17 +130,21 @@ def map_type(column_type: sqltypes.TypeEngine[object], dialect: object) -> TypeI
     if isinstance(column_type, postgresql.DOMAIN):
         inner = map_type(column_type.data_type, dialect)
         return TypeInfo(**{**inner.__dict__, "db_type": f"{column_type.name} ({inner.db_type})"})
-    if isinstance(column_type, sqltypes.TypeDecorator):
-        column_type = column_type.impl_instance
+    if isinstance(column_type, sqltypes.TypeDecorator) and not isinstance(column_type, sqltypes.Interval):
+        column_type = column_type.impl_instance  # Interval decorates DateTime but is no datetime
     return _base_info(column_type, db_type)
 
 
+# A column as a CHECK writes it: "quoted", `quoted`, [quoted] (any characters but the quote) or bare.
+_COLUMN = r"(?:\"(?P<dq>[^\"]+)\"|`(?P<bq>[^`]+)`|\[(?P<sq>[^\]]+)\]|(?P<bare>[^\s\"`\[\]():]+))"
+# A list of quoted values and casts, up to its closing bracket (a `]` inside quotes does not close it).
+_VALUES = r"(?P<values>(?:'(?:[^']|'')*'|[^'\]])*)"
 _IN_LIST = re.compile(
-    r"^[\s(]*[`\"\[]?(?P<col>[^\s`\"\]()]+)[`\"\]]?\)?(?:::[\w ]+)?\s+IN\s*\((?P<values>.*)\)[\s)]*$",
+    rf"^[\s(]*{_COLUMN}\)?(?:::[\w ]+)?\s+IN\s*\((?P<values>.*)\)[\s)]*$",
     re.IGNORECASE | re.DOTALL,
 )
 _ANY_ARRAY = re.compile(
-    r"^[\s(]*[\"]?(?P<col>[^\s\"()]+)[\"]?\)?(?:::[\w ]+)?\s*=\s*ANY\s*\(\(?ARRAY\[(?P<values>.*)\]",
+    rf"^[\s(]*{_COLUMN}\)?(?:::[\w ]+)?\s*=\s*ANY\s*\(\(?ARRAY\[{_VALUES}\]",
     re.IGNORECASE | re.DOTALL,
 )
 _QUOTED = re.compile(r"'((?:[^']|'')*)'")
@@ -146,5 +158,15 @@ def parse_check_enum(sqltext: str) -> tuple[str, list[str]] | None:
             values = [value.replace("''", "'") for value in _QUOTED.findall(match["values"])]
             rest = _QUOTED.sub("", match["values"])
             if values and not re.search(r"[^\s,:\w]", rest.replace("character varying", "")):
-                return match["col"], values
+                column = match["dq"] or match["bq"] or match["sq"] or match["bare"]
+                return column, values
     return None
+
+
+_JSON_VALID = re.compile(rf"^[\s(]*json_valid\s*\(\s*{_COLUMN}\s*\)[\s)]*$", re.IGNORECASE)
+
+
+def parse_json_check(sqltext: str) -> str | None:
+    """`json_valid(`doc`)` (how MariaDB marks a JSON column) -> "doc"; else None."""
+    match = _JSON_VALID.match(sqltext.strip())
+    return (match["dq"] or match["bq"] or match["sq"] or match["bare"]) if match else None

@@ -1,0 +1,93 @@
+"""Format generated Python with the pinned black, only where black would change something."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import black
+
+LINE_LENGTH = black.DEFAULT_LINE_LENGTH
+_MODE = black.Mode(line_length=LINE_LENGTH)
+# Files below this many lines in all are formatted in this process: a pool costs more to start.
+_POOL_THRESHOLD = 4000
+
+
+def needs_black(source: str) -> bool:
+    """True when the source may differ from black's output.
+
+    The built-in templates emit black's style (tested on every golden output and on the
+    property tests of tests/test_format.py); what they cannot foresee is a line made too long
+    by long names, which black must split.
+    """
+    return any(len(line) > LINE_LENGTH for line in source.splitlines())
+
+
+def black_format(source: str) -> str:
+    """Format one module with the pinned black."""
+    try:
+        return black.format_str(source, mode=_MODE)
+    except black.NothingChanged:
+        return source
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("CODEGEN_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "codegen"
+    )
+    return Path(base) / f"black-{black.__version__}"
+
+
+def _key(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def _cached(cache: Path, key: str) -> str | None:
+    try:
+        return (cache / key[:2] / key).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def _store(cache: Path, key: str, text: str) -> None:
+    try:
+        folder = cache / key[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{key}.{os.getpid()}"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, folder / key)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+def format_sources(sources: dict[str, str], strict: bool = False) -> dict[str, str]:
+    """Black-formatted `.py` sources by path; others unchanged. `strict` sends every file to black."""
+    result = dict(sources)
+    todo = {p: s for p, s in sources.items() if p.endswith(".py") and (strict or needs_black(s))}
+    if not todo:
+        return result
+    cache = _cache_dir()
+    missing: dict[str, str] = {}
+    for path, source in todo.items():
+        hit = _cached(cache, _key(source))
+        if hit is None:
+            missing[path] = source
+        else:
+            result[path] = hit
+    for path, text in zip(missing, _run_black(missing.values()), strict=True):
+        result[path] = text
+        _store(cache, _key(missing[path]), text)
+    return result
+
+
+def _run_black(sources: Iterable[str]) -> list[str]:
+    items = list(sources)
+    total_lines = sum(source.count("\n") for source in items)
+    workers = min(os.cpu_count() or 1, 8)
+    if total_lines < _POOL_THRESHOLD or workers < 2 or len(items) < 2:
+        return [black_format(source) for source in items]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(black_format, items, chunksize=max(1, len(items) // (workers * 4))))

@@ -1,0 +1,434 @@
+"""The values templates read, computed in Python: names, types, imports, keys, samples."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codegen.render.imports import Imports
+from codegen.render.pyliteral import py_str
+from codegen.render.samples import sample_plan
+from codegen.render.types import (
+    NOT_ON_SQLITE,
+    model_python_type,
+    portable_default,
+    python_type,
+    sqlalchemy_type,
+)
+from codegen.spec.model import Field, LogicalType, Relationship, Resource, Spec
+
+HEADER_COMMAND = "codegen regenerate ."
+
+Context = dict[str, Any]
+
+
+def _quoted_table(resource: Resource, column: str) -> str:
+    table = f"{resource.db_schema}.{resource.table}" if resource.db_schema else resource.table
+    return f"{table}.{column}"
+
+
+def item_key(resource: Resource) -> list[Field]:
+    """The fields that address one item: the primary key, else a unique key of non-null fields."""
+    if resource.primary_key:
+        return resource.key_fields
+    for unique in resource.unique_keys:
+        fields = [resource.field(name) for name in unique.fields]
+        if all(not field.nullable for field in fields):
+            return fields
+    return []
+
+
+def writable(field: Field) -> bool:
+    """True when clients may send the field in a create or update body."""
+    return not (field.read_only or field.type is LogicalType.UNKNOWN)
+
+
+class _Model:
+    """Context of the SQLAlchemy model module of one resource."""
+
+    def __init__(self, spec: Spec, resource: Resource) -> None:
+        self.spec = spec
+        self.resource = resource
+        self.imports = Imports([("sqlalchemy.orm", "Mapped"), ("sqlalchemy.orm", "mapped_column"),
+                                ("app.db", "Base")])
+
+    def foreign_keys(self) -> tuple[dict[str, str], list[str]]:
+        """Single-column FKs inline (field -> target), composite ones as table constraints."""
+        inline: dict[str, str] = {}
+        constraints: list[str] = []
+        for relation in self.resource.relationships:
+            if relation.kind != "many_to_one":
+                continue
+            target = self.spec.resource(relation.target)
+            remote = [_quoted_table(target, target.field(name).column) for name in relation.target_fields]
+            on_delete = f", ondelete={py_str(relation.on_delete)}" if relation.on_delete else ""
+            if len(relation.fields) == 1 and relation.fields[0] not in inline:
+                inline[relation.fields[0]] = f"ForeignKey({py_str(remote[0])}{on_delete})"
+                self.imports.add("sqlalchemy", "ForeignKey")
+            else:
+                local = ", ".join(py_str(self.resource.field(n).column) for n in relation.fields)
+                targets = ", ".join(py_str(r) for r in remote)
+                constraints.append(f"ForeignKeyConstraint([{local}], [{targets}]{on_delete})")
+                self.imports.add("sqlalchemy", "ForeignKeyConstraint")
+        return inline, constraints
+
+    def column(self, field: Field, foreign_key: str | None, single_unique: set[str]) -> Context:
+        resource = self.resource
+        sa_type = sqlalchemy_type(field)
+        self.imports.update(sa_type.imports)
+        annotation = model_python_type(field)
+        self.imports.update(annotation.imports)
+        args = [] if field.column == field.attribute else [py_str(field.column)]
+        args.append(sa_type.expr)
+        if foreign_key:
+            args.append(foreign_key)
+        if field.name in resource.primary_key:
+            args.append("primary_key=True")
+            if len(resource.primary_key) > 1 or not field.generated:
+                args.append("autoincrement=False")
+        elif not field.nullable and not resource.primary_key and resource.kind == "table":
+            args.append("nullable=False")
+        if field.name in single_unique:
+            args.append("unique=True")
+        default = portable_default(field)
+        if default is not None:
+            self.imports.add("sqlalchemy", "text")
+            args.append(f"server_default=text({py_str(default)})")
+        if field.comment:
+            args.append(f"comment={py_str(field.comment)}")
+        nullable = field.nullable and field.name not in resource.primary_key
+        return {
+            "attribute": field.attribute,
+            "annotation": f"{annotation.expr} | None" if nullable else annotation.expr,
+            "args": ", ".join(args),
+        }
+
+    def table_args(self, constraints: list[str], multi_unique: list[list[str]]) -> str | None:
+        resource = self.resource
+        items = list(constraints)
+        for fields in multi_unique:
+            self.imports.add("sqlalchemy", "UniqueConstraint")
+            items.append("UniqueConstraint(" + ", ".join(py_str(resource.field(f).column) for f in fields) + ")")
+        options = []
+        if resource.db_schema:
+            options.append(f'"schema": {py_str(resource.db_schema)}')
+        if resource.comment:
+            options.append(f'"comment": {py_str(resource.comment)}')
+        if not items and not options:
+            return None
+        if not items:
+            return "{" + ", ".join(options) + "}"
+        if options:
+            items.append("{" + ", ".join(options) + "}")
+        return "(" + ", ".join(items) + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
+
+    def build(self) -> Context:
+        resource = self.resource
+        inline, constraints = self.foreign_keys()
+        uniques = [u.fields for u in resource.unique_keys if u.fields != resource.primary_key]
+        single = {u[0] for u in uniques if len(u) == 1}
+        multi = [u for u in uniques if len(u) > 1]
+        columns = [self.column(f, inline.get(f.name), single) for f in resource.fields]
+        mapper_key = None
+        if not resource.primary_key:
+            key = item_key(resource) or resource.fields
+            mapper_key = [f.attribute for f in key]
+        return {
+            "columns": columns,
+            "table_args": self.table_args(constraints, multi),
+            "mapper_key": mapper_key,
+            "imports": self.imports.render(),
+        }
+
+
+def _schema_field(field: Field, annotation: str, default: str | None, write: bool) -> Context:
+    extras = []
+    if field.attribute != field.name:
+        extras.append(f"alias={py_str(field.name)}")
+    if write and field.type is LogicalType.STRING and field.length:
+        extras.append(f"max_length={field.length}")
+    if write and field.type is LogicalType.DECIMAL and field.precision is not None:
+        extras.append(f"max_digits={field.precision}")
+        if field.scale is not None:
+            extras.append(f"decimal_places={field.scale}")
+    if field.comment:
+        extras.append(f"description={py_str(field.comment)}")
+    if extras:
+        if default is not None:
+            extras.insert(0, f"default={default}")
+        value = "Field(" + ", ".join(extras) + ")"
+    else:
+        value = default
+    return {"attribute": field.attribute, "annotation": annotation, "value": value, "name": field.name}
+
+
+class _Schemas:
+    """Context of the pydantic schema module of one resource."""
+
+    def __init__(self, spec: Spec, resource: Resource) -> None:
+        self.spec = spec
+        self.resource = resource
+        self.imports = Imports([("pydantic", "BaseModel")])
+
+    def annotation(self, field: Field, optional: bool) -> str:
+        ref = python_type(field)
+        self.imports.update(ref.imports)
+        return f"{ref.expr} | None" if optional else ref.expr
+
+    def fields(self, fields: list[Field], mode: str) -> list[Context]:
+        result = []
+        for field in fields:
+            if mode == "read":
+                annotation = self.annotation(field, field.nullable and field.name not in self.resource.primary_key)
+                default = None
+            elif mode == "update":
+                annotation, default = self.annotation(field, True), "None"
+            else:
+                optional = field.optional_on_create if mode == "create" else field.nullable or field.generated
+                annotation = self.annotation(field, field.nullable or optional)
+                default = "None" if optional else None
+            entry = _schema_field(field, annotation, default, mode != "read")
+            if entry["value"] and entry["value"].startswith("Field("):
+                self.imports.add("pydantic", "Field")
+            result.append(entry)
+        return result
+
+    def expansions(self) -> list[Context]:
+        result = []
+        for relation in self.resource.relationships:
+            if relation.kind != "many_to_one":
+                continue
+            target = self.spec.resource(relation.target)
+            if target.name == self.resource.name:
+                annotation = f"{target.class_name}Read | None"
+            else:
+                self.imports.add("app.schemas", f"{target.module} as {target.module}_schemas")
+                annotation = f"{target.module}_schemas.{target.class_name}Read | None"
+            result.append({"name": relation.name, "annotation": annotation})
+        return result
+
+    def build(self) -> Context:
+        resource = self.resource
+        visible = [f for f in resource.fields if not f.hidden]
+        keys = [f for f in resource.key_fields]
+        body = [f for f in resource.fields if writable(f) and f.name not in resource.primary_key]
+        writable_keys = [f for f in keys if writable(f)]
+        if resource.read_only:
+            body, writable_keys = [], []
+        context = {
+            "read": self.fields(visible, "read"),
+            "base": self.fields(body, "create"),
+            "create_keys": self.fields(writable_keys, "create"),
+            "replace_keys": self.fields(writable_keys, "update"),
+            "update_fields": self.fields(body, "update"),
+            "required_in_update": sorted(f.name for f in body if not f.nullable),
+            "expansions": self.expansions(),
+        }
+        self.imports.add("app.schemas.base", "ReadSchema")
+        if not resource.read_only:
+            self.imports.add("app.schemas.base", "WriteSchema")
+        if context["required_in_update"] and not resource.read_only:
+            self.imports.add("app.schemas.base", "UpdateSchema")
+            self.imports.add("typing", "ClassVar")
+        context["imports"] = self.imports.render()
+        return context
+
+
+def _key_params(fields: list[Field], imports: Imports) -> list[Context]:
+    params = []
+    for field in fields:
+        ref = python_type(field)
+        imports.update(ref.imports)
+        params.append({"attribute": field.attribute, "name": field.name, "annotation": ref.expr})
+    return params
+
+
+def _key_args(key: list[Context]) -> list[str]:
+    return [f"{k['attribute']}: {k['annotation']}" for k in key]
+
+
+def _key_tuple(key: list[Context]) -> str:
+    return "(" + ", ".join(k["attribute"] for k in key) + (",)" if len(key) == 1 else ")")
+
+
+def _reverse_segment(spec: Spec, resource: Resource, relation: Relationship) -> str | None:
+    """The path segment of the one-to-many route the parent side of `relation` gets."""
+    parent = spec.resource(relation.target)
+    if relation.target_fields != parent.primary_key:
+        return None
+    for reverse in parent.relationships:
+        if (reverse.kind == "one_to_many" and reverse.target == resource.name
+                and reverse.target_fields == relation.fields and reverse.constraint == relation.constraint):
+            return resource.path.rsplit("/", 1)[-1] if reverse.name == resource.name else reverse.name.replace("_", "-")
+    return None
+
+
+class _Routes:
+    """Context of the routes module of one resource."""
+
+    def __init__(self, spec: Spec, resource: Resource) -> None:
+        self.spec = spec
+        self.resource = resource
+        cls, module = resource.class_name, resource.module
+        self.imports = Imports([
+            ("fastapi", "APIRouter"), ("fastapi", "Request"), ("fastapi.responses", "JSONResponse"),
+            ("app.auth", "ReadAccess"), ("app.db", "SessionDep"), ("app.errors", "responses"),
+            ("app.query", "Resource"), (f"app.models.{module}", cls),
+            (f"app.schemas.{module}", f"{cls}Page"), (f"app.schemas.{module}", f"{cls}Read"),
+        ])
+
+    def parent(self, target: Resource, parents: dict[str, Context]) -> Context:
+        if target.name not in parents:
+            if target.name != self.resource.name:
+                self.imports.add(f"app.models.{target.module}", target.class_name)
+                self.imports.add(f"app.schemas.{target.module}", f"{target.class_name}Read")
+            parents[target.name] = {
+                "variable": f"{target.module}_parent" if target.name != self.resource.name else "resource",
+                "class_name": target.class_name,
+                "key": [target.field(n).name for n in target.primary_key] or [f.name for f in item_key(target)],
+                "path": target.path,
+            }
+        return parents[target.name]
+
+    def build(self) -> Context:
+        resource = self.resource
+        parents: dict[str, Context] = {}
+        relations, nested = [], []
+        for relation in resource.relationships:
+            if relation.kind != "many_to_one":
+                continue
+            target = self.spec.resource(relation.target)
+            parent = self.parent(target, parents)
+            local = [resource.field(n).attribute for n in relation.fields]
+            remote = [target.field(n).attribute for n in relation.target_fields]
+            relations.append({"name": relation.name, "parent": parent["variable"], "local": local, "remote": remote})
+            segment = _reverse_segment(self.spec, resource, relation)
+            if segment is None:
+                continue
+            key = _key_params(target.key_fields, self.imports)
+            nested.append({
+                "function": f"list_{resource.name}_by_{relation.name}",
+                "path": target.path + "".join("/{" + k["attribute"] + "}" for k in key) + "/" + segment,
+                "label": target.name.replace("_", " "),
+                "parent": parent["variable"],
+                "key_args": _key_args(key),
+                "key_tuple": _key_tuple(key),
+                "local": local,
+            })
+        key = _key_params(item_key(resource), self.imports)
+        if not resource.read_only:
+            cls, module = resource.class_name, resource.module
+            self.imports.update([("app.auth", "WriteAccess"), ("fastapi", "Response")] + [
+                (f"app.schemas.{module}", f"{cls}{suffix}") for suffix in ("Create", "Replace", "Update")
+            ])
+        if any(r.kind == "many_to_one" for r in resource.relationships):
+            self.imports.add(f"app.schemas.{resource.module}", f"{resource.class_name}Expanded")
+        nullable = [f.attribute for f in resource.fields
+                    if f.nullable and writable(f) and f.name not in resource.primary_key]
+        return {
+            "key_args": _key_args(key),
+            "key_tuple": _key_tuple(key),
+            "item_path": "".join("/{" + k["attribute"] + "}" for k in key),
+            "parents": [p for p in parents.values() if p["variable"] != "resource"],
+            "relations": relations,
+            "nested": nested,
+            "nullable": nullable,
+            "imports": self.imports,
+        }
+
+
+def sqlite_testable(spec: Spec) -> bool:
+    """True when the models can be created on SQLite for the generated tests."""
+    tables = [(r.table.lower()) for r in spec.resources]
+    if len(set(tables)) != len(tables):
+        return False
+    return not any(f.type in NOT_ON_SQLITE for r in spec.resources for f in r.fields)
+
+
+_MISSING = {
+    LogicalType.UUID: "ffffffff-ffff-ffff-ffff-ffffffffffff",
+    LogicalType.DATE: "1900-01-01",
+    LogicalType.DATETIME: "1900-01-01T00:00:00",
+    LogicalType.STRING: "missing",
+    LogicalType.TEXT: "missing",
+    LogicalType.ENUM: "missing",
+    LogicalType.BOOLEAN: "false",
+}
+
+
+def _missing_path(key: list[Field]) -> str:
+    """A key that no test row has: for the 404 test."""
+    return "".join("/" + _MISSING.get(f.type, "2147483646")[: f.length or None] for f in key)
+
+
+def _test_imports(resource: Resource, sample: dict[str, Any], auth: str) -> str:
+    imports = Imports([("fastapi.testclient", "TestClient")])
+    if sample["creatable"]:
+        imports.update([("typing", "Any"), ("tests.samples", "create"),
+                        ("tests.samples", f"new_{resource.name}")])
+        if sample["patch"]:
+            imports.add("tests.samples", "COUNTER")
+            if "(" in sample["patch"]["expr"]:
+                imports.add("tests.samples", sample["patch"]["expr"].split("(")[0])
+    elif not resource.read_only:
+        imports.add("pytest")
+    return imports.render()
+
+
+def resource_context(spec: Spec, resource: Resource, samples: dict[str, Any], auth: str = "apikey") -> Context:
+    """Everything the per-resource templates read about one resource."""
+    key = item_key(resource)
+    return {
+        "name": resource.name,
+        "class_name": resource.class_name,
+        "module": resource.module,
+        "table": resource.table,
+        "schema": resource.db_schema,
+        "kind": resource.kind,
+        "path": resource.path,
+        "label": resource.name.replace("_", " "),
+        "read_only": resource.read_only,
+        "has_item": bool(key),
+        "key_names": [f.name for f in key],
+        "key_attributes": [f.attribute for f in key],
+        "model": _Model(spec, resource).build(),
+        "schemas": _Schemas(spec, resource).build(),
+        "routes": _Routes(spec, resource).build(),
+        "sample": samples[resource.name],
+        "missing_path": _missing_path(key),
+        "test_imports": _test_imports(resource, samples[resource.name], auth),
+        "auth": auth,
+    }
+
+
+_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg", "mysql": "mysql+pymysql",
+            "mariadb": "mysql+pymysql"}
+
+
+def database_url_example(url: str, kind: str) -> str:
+    """The source URL (already without password) with the driver the generated project pins."""
+    if kind != "database" or "://" not in url:
+        return "sqlite:///app.db"
+    scheme, rest = url.split("://", 1)
+    dialect = scheme.split("+")[0]
+    return f"{_DRIVERS.get(dialect, scheme)}://{rest}"
+
+
+def project_context(spec: Spec, options: dict[str, Any]) -> Context:
+    """The context of a whole project: the spec, options, and one entry per resource."""
+    samples = sample_plan(spec)
+    auth = options.get("auth", "apikey")
+    resources = [resource_context(spec, r, samples, auth) for r in spec.resources]
+    for entry in resources:
+        entry["routes"]["imports"] = entry["routes"]["imports"].render()
+    return {
+        "project_name": spec.name,
+        "package_name": spec.name.replace("_", "-"),
+        "header_command": HEADER_COMMAND,
+        "dialect": spec.source.dialect or "sqlite",
+        "source_url": spec.source.url,
+        "schemas": sorted({r.db_schema for r in spec.resources if r.db_schema}),
+        "sqlite_testable": sqlite_testable(spec),
+        "auth": auth,
+        "database_url_example": database_url_example(spec.source.url, spec.source.kind),
+        "resources": resources,
+    }

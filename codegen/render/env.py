@@ -1,0 +1,49 @@
+"""The Jinja environment: strict, newline-preserving, built-in templates overridable per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from codegen.errors import TemplateError
+from codegen.render.layout import fit, tuple_literal
+from codegen.render.pyliteral import py_literal
+
+
+def builtin_templates() -> Path:
+    """The built-in template root: inside the installed package, else the repository's templates/."""
+    packaged = Path(__file__).resolve().parent.parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent.parent / "templates"
+
+
+def target_dirs(target: str, overrides: Path | None) -> list[Path]:
+    """Template folders searched in order: the user's overrides first, then the built-in target."""
+    builtin = builtin_templates() / target
+    if not builtin.is_dir():
+        known = sorted(p.name for p in builtin_templates().iterdir() if p.is_dir() and not p.name.startswith("_"))
+        raise TemplateError(f"unknown target {target!r} (known: {', '.join(known)})")
+    dirs = [builtin]
+    if overrides is not None:
+        if not overrides.is_dir():
+            raise TemplateError(f"{overrides}: template folder does not exist")
+        dirs.insert(0, overrides)
+    return dirs
+
+
+def make_environment(dirs: list[Path]) -> jinja2.Environment:
+    """A Jinja environment matching copier's settings in copier.yml (`_envops`)."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["py"] = py_literal
+    env.filters["tuple_literal"] = tuple_literal
+    env.globals["fit"] = fit
+    return env

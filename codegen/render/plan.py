@@ -1,0 +1,63 @@
+"""The render plan: which template becomes which output path, once or once per resource."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+TEMPLATE_SUFFIX = ".jinja"
+SKIPPED = frozenset({"copier.yml", "copier.yaml"})
+# copier's fan-out syntax in a file name: `{% yield resource from resources %}...{% endyield %}`
+_YIELD = re.compile(r"\{%-?\s*yield\s+(\w+)\s+from\s+(\w+)\s*-?%\}(.*?)\{%-?\s*endyield\s*-?%\}")
+_EXPR = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One output file: its path, the template it comes from, and the item it renders for."""
+
+    path: str
+    template: str
+    rendered: bool
+    variable: str | None = None
+    item: Any = None
+
+
+def template_names(dirs: list[Path]) -> list[str]:
+    """Every template path (relative, POSIX) of the target, overrides included, sorted."""
+    names: set[str] = set()
+    for root in dirs:
+        for path in root.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                names.add(path.relative_to(root).as_posix())
+    return sorted(name for name in names if name not in SKIPPED)
+
+
+def _render_name(env: jinja2.Environment, text: str, context: dict[str, Any]) -> str:
+    if "{{" not in text and "{%" not in text:
+        return text
+    return env.from_string(text).render(context)
+
+
+def plan_files(env: jinja2.Environment, names: list[str], context: dict[str, Any]) -> list[PlannedFile]:
+    """Expand each template name into output files, fanning `yield` names out per item."""
+    planned: list[PlannedFile] = []
+    for name in names:
+        rendered = name.endswith(TEMPLATE_SUFFIX)
+        output = name[: -len(TEMPLATE_SUFFIX)] if rendered else name
+        match = _YIELD.search(output)
+        if match is None:
+            path = _render_name(env, output, context)
+            if path and not path.endswith("/"):
+                planned.append(PlannedFile(path, name, rendered))
+            continue
+        variable, collection, inner = match.groups()
+        for item in context[collection]:
+            local = {**context, variable: item}
+            path = output[: match.start()] + _render_name(env, inner, local) + output[match.end():]
+            planned.append(PlannedFile(_render_name(env, path, local), name, rendered, variable, item))
+    return sorted(planned, key=lambda f: f.path)

@@ -1,0 +1,127 @@
+"""One type map per output: logical type -> SQLAlchemy column type and Python/pydantic annotation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from codegen.render.pyliteral import py_str
+from codegen.spec.model import Field, LogicalType
+
+# logical type -> (annotation, import module or "", import name or "")
+PYTHON_TYPES: dict[LogicalType, tuple[str, str, str]] = {
+    LogicalType.STRING: ("str", "", ""),
+    LogicalType.TEXT: ("str", "", ""),
+    LogicalType.INTEGER: ("int", "", ""),
+    LogicalType.SMALL_INTEGER: ("int", "", ""),
+    LogicalType.BIG_INTEGER: ("int", "", ""),
+    LogicalType.BOOLEAN: ("bool", "", ""),
+    LogicalType.FLOAT: ("float", "", ""),
+    LogicalType.DECIMAL: ("Decimal", "decimal", "Decimal"),
+    LogicalType.DATE: ("date", "datetime", "date"),
+    LogicalType.DATETIME: ("datetime", "datetime", "datetime"),
+    LogicalType.TIME: ("time", "datetime", "time"),
+    LogicalType.INTERVAL: ("timedelta", "datetime", "timedelta"),
+    LogicalType.UUID: ("UUID", "uuid", "UUID"),
+    LogicalType.JSON: ("Any", "typing", "Any"),
+    LogicalType.BINARY: ("bytes", "", ""),
+    LogicalType.ENUM: ("str", "", ""),
+    LogicalType.UNKNOWN: ("Any", "typing", "Any"),
+}
+
+# logical type -> SQLAlchemy type class (imported from `sqlalchemy`)
+SQLALCHEMY_TYPES: dict[LogicalType, str] = {
+    LogicalType.STRING: "String",
+    LogicalType.TEXT: "Text",
+    LogicalType.INTEGER: "Integer",
+    LogicalType.SMALL_INTEGER: "SmallInteger",
+    LogicalType.BIG_INTEGER: "BigInteger",
+    LogicalType.BOOLEAN: "Boolean",
+    LogicalType.FLOAT: "Float",
+    LogicalType.DECIMAL: "Numeric",
+    LogicalType.DATE: "Date",
+    LogicalType.DATETIME: "DateTime",
+    LogicalType.TIME: "Time",
+    LogicalType.INTERVAL: "Interval",
+    LogicalType.UUID: "Uuid",
+    LogicalType.JSON: "JSON",
+    LogicalType.BINARY: "LargeBinary",
+    LogicalType.ENUM: "String",
+    LogicalType.UNKNOWN: "NullType",
+}
+
+# Types SQLite cannot hold: a schema using them is tested against TEST_DATABASE_URL.
+NOT_ON_SQLITE = frozenset({LogicalType.ARRAY})
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A type expression and the (module, name) imports it needs."""
+
+    expr: str
+    imports: tuple[tuple[str, str], ...] = ()
+
+
+def python_type(field: Field) -> TypeRef:
+    """The Python annotation of a field's value, without `| None`."""
+    if field.type is LogicalType.ENUM and field.enum_values:
+        values = ", ".join(py_str(value) for value in field.enum_values)
+        return TypeRef(f"Literal[{values}]", (("typing", "Literal"),))
+    if field.type is LogicalType.ARRAY:
+        item = PYTHON_TYPES[field.item_type or LogicalType.UNKNOWN]
+        imports = ((item[1], item[2]),) if item[1] else ()
+        return TypeRef(f"list[{item[0]}]", imports)
+    expr, module, name = PYTHON_TYPES[field.type]
+    return TypeRef(expr, ((module, name),) if module else ())
+
+
+def model_python_type(field: Field) -> TypeRef:
+    """The annotation inside `Mapped[...]`: enums are plain strings in the model."""
+    if field.type is LogicalType.ENUM:
+        return TypeRef("str")
+    return python_type(field)
+
+
+def _sa_args(field: Field) -> str:
+    if field.type is LogicalType.STRING and field.length:
+        return str(field.length)
+    if field.type is LogicalType.ENUM and field.length:
+        return str(field.length)
+    if field.type is LogicalType.DECIMAL and field.precision is not None:
+        scale = f", {field.scale}" if field.scale is not None else ""
+        return f"{field.precision}{scale}"
+    if field.type in (LogicalType.DATETIME, LogicalType.TIME) and field.timezone:
+        return "timezone=True"
+    return ""
+
+
+def sqlalchemy_type(field: Field) -> TypeRef:
+    """The SQLAlchemy column type expression of a field."""
+    if field.type is LogicalType.ENUM and field.native_enum and field.enum_values:
+        values = ", ".join(py_str(value) for value in field.enum_values)
+        name = f", name={py_str(field.enum_name)}" if field.enum_name else ""
+        return TypeRef(f"Enum({values}{name})", (("sqlalchemy", "Enum"),))
+    if field.type is LogicalType.ARRAY:
+        item = SQLALCHEMY_TYPES[field.item_type or LogicalType.UNKNOWN]
+        module = "sqlalchemy.types" if item == "NullType" else "sqlalchemy"
+        return TypeRef(f"ARRAY({item}())", (("sqlalchemy", "ARRAY"), (module, item)))
+    name = SQLALCHEMY_TYPES[field.type]
+    module = "sqlalchemy.types" if name == "NullType" else "sqlalchemy"
+    return TypeRef(f"{name}({_sa_args(field)})", ((module, name),))
+
+
+_PORTABLE_DEFAULT = re.compile(r"^(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|true|false|current_timestamp|current_date)$", re.I)
+_CAST = re.compile(r"^\(?('(?:[^']|'')*'|-?\d+(?:\.\d+)?)\)?::[\w ]+(?:\[\])?$")
+
+
+def portable_default(field: Field) -> str | None:
+    """A server default that every dialect understands (for `create_all` in tests), else None."""
+    if field.default is None:
+        return None
+    text = field.default.strip()
+    cast = _CAST.match(text)
+    if cast:
+        text = cast.group(1)
+    if text.lower() in ("now()", "current_timestamp()", "getdate()"):
+        text = "CURRENT_TIMESTAMP"
+    return text if _PORTABLE_DEFAULT.match(text) else None
