@@ -7,8 +7,9 @@
 Measured (end to end, as subprocesses, interleaved, after one warm-up run each):
     codegen reflect sqlite:///bench/out/synth300.sqlite -o bench/out/reflect/codegen.yaml
     sqlacodegen sqlite:///bench/out/synth300.sqlite --outfile bench/out/reflect/sqlacodegen.py
-and, for detail, the in-process `codegen.api.reflect` call (warm) and the CLI start-up
-(`codegen --version`: interpreter plus imports). Everything is written under bench/out/.
+and, for detail, the same reflect written as JSON (`-o codegen.json`), the in-process
+`codegen.api.reflect` call (warm) and the CLI start-up (`codegen --version`: interpreter plus
+imports). Everything is written under bench/out/.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import benchlib
 import synth_db
-from benchlib import REPO, Series, figure_line, interleave, run, shown, tool
+from benchlib import REPO, Run, Series, figure_line, interleave, run, shown, tool
 
 OUT = benchlib.OUT_DIR / "reflect"
 GOAL_SECONDS = 2.0
@@ -50,23 +52,23 @@ def _prepare(args: argparse.Namespace) -> tuple[str, str]:
     return synth_db.sqlite_url(path), f"reflect_{args.tables}_tables"
 
 
-def _in_process(url: str, repeats: int) -> tuple[Series, Series]:
-    """Warm in-process timings: `api.reflect` alone, and `api.reflect` + YAML as the CLI does."""
+def _in_process_steps(url: str) -> list[tuple[Series, Callable[[], Run]]]:
+    """In-process steps (warm after the first call): `api.reflect` alone, and with YAML as the CLI does."""
     from codegen import api
     from codegen.spec.io import dump_spec
 
-    reflect_only = Series("codegen.api.reflect (in-process, warm)")
-    with_yaml = Series("codegen.api.reflect + dump_spec(yaml) (in-process, warm)")
-    api.reflect(url)  # warm-up: imports, caches
-    for _ in range(repeats):
+    def reflect_only() -> Run:
         start = time.perf_counter()
-        spec = api.reflect(url)
-        middle = time.perf_counter()
-        dump_spec(spec, "yaml")
-        end = time.perf_counter()
-        reflect_only.times.append(middle - start)
-        with_yaml.times.append(end - start)
-    return reflect_only, with_yaml
+        api.reflect(url)
+        return Run(time.perf_counter() - start, 0, "")
+
+    def with_yaml() -> Run:
+        start = time.perf_counter()
+        dump_spec(api.reflect(url), "yaml")
+        return Run(time.perf_counter() - start, 0, "")
+
+    return [(Series("codegen.api.reflect (in-process, warm)"), reflect_only),
+            (Series("codegen.api.reflect + dump_spec(yaml) (in-process, warm)"), with_yaml)]
 
 
 def _import_breakdown() -> dict[str, float]:
@@ -137,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="reflect this database URL instead of the SQLite file")
     parser.add_argument("--build", action="store_true", help="with --url: build the synthetic schema there first")
     parser.add_argument("--no-peer", action="store_true", help="do not run sqlacodegen")
+    parser.add_argument("--no-json", action="store_true", help="do not also time `codegen reflect -o x.json`")
     parser.add_argument("--profile", action="store_true", help="also show where codegen's time goes")
     parser.add_argument("--top", type=int, default=25, help="functions shown by --profile (default 25)")
     args = parser.parse_args(argv)
@@ -146,16 +149,22 @@ def main(argv: list[str] | None = None) -> int:
     ours_cmd = [*tool("codegen"), "reflect", url, "-o", str(OUT / "codegen.yaml")]
     peer_cmd = [*tool("sqlacodegen"), url, "--outfile", str(OUT / "sqlacodegen.py")]
     version_cmd = [*tool("codegen"), "--version"]
+    json_cmd = [*tool("codegen"), "reflect", url, "-o", str(OUT / "codegen.json")]
 
     ours = Series("codegen")
     peer = Series("sqlacodegen")
     startup = Series("codegen --version")
+    as_json = Series("codegen reflect -o codegen.json (JSON instead of YAML)")
     steps = [(ours, lambda: run(ours_cmd)), (startup, lambda: run(version_cmd))]
+    if not args.no_json:
+        steps.append((as_json, lambda: run(json_cmd)))
+    in_process = _in_process_steps(url)
+    steps.extend(in_process)
+    (reflect_only, _), (with_yaml, _) = in_process
     if not args.no_peer:
         steps.append((peer, lambda: run(peer_cmd)))
-    print(f"timing {len(steps)} commands x {args.repeats} repeats, interleaved (machine: {benchlib.machine()})")
+    print(f"timing {len(steps)} steps x {args.repeats} repeats, interleaved (machine: {benchlib.machine()})")
     interleave(steps, args.repeats)
-    reflect_only, with_yaml = _in_process(url, args.repeats)
 
     print()
     print(figure_line(label, ours, None if args.no_peer else peer))
@@ -165,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
               f"(codegen spread {ours.spread()}"
               + (f", sqlacodegen spread {peer.spread()})" if peer.ok() else ")"))
     print(f"  detail: {figure_line('startup', startup, None).split(': ', 1)[1]}")
+    if not args.no_json:
+        print(f"  detail: {figure_line('json', as_json, None).split(': ', 1)[1]}")
     print(f"  detail: {figure_line('in-process', reflect_only, None).split(': ', 1)[1]}")
     print(f"  detail: {figure_line('in-process', with_yaml, None).split(': ', 1)[1]}")
     print(f"  reproduce: .venv/bin/python bench/bench_reflect.py --tables {args.tables} --repeats {args.repeats}"
@@ -174,8 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  sqlacodegen: {shown(peer_cmd)}")
     benchlib.save_results(OUT / "results.json", {
         "label": label, "url": shown([url]), "repeats": args.repeats,
-        "commands": {"codegen": shown(ours_cmd), "sqlacodegen": shown(peer_cmd), "startup": shown(version_cmd)},
-        "series": [benchlib.series_data(s) for s in (ours, peer, startup, reflect_only, with_yaml)],
+        "commands": {"codegen": shown(ours_cmd), "sqlacodegen": shown(peer_cmd), "startup": shown(version_cmd),
+                     "json": shown(json_cmd)},
+        "series": [benchlib.series_data(s) for s in (ours, peer, startup, as_json, reflect_only, with_yaml)],
     })
     if args.profile:
         _profile(url, args.top)

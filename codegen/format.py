@@ -8,10 +8,15 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import black
+from codegen.errors import TemplateError
 
-LINE_LENGTH = black.DEFAULT_LINE_LENGTH
-_MODE = black.Mode(line_length=LINE_LENGTH)
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import black
+
+LINE_LENGTH = 88  # black's default; tests/test_format.py checks it against the pinned black
 # Files below this many lines in all are formatted in this process: a pool costs more to start.
 _POOL_THRESHOLD = 4000
 
@@ -23,22 +28,43 @@ def needs_black(source: str) -> bool:
     property tests of tests/test_format.py); what they cannot foresee is a line made too long
     by long names, which black must split.
     """
-    return any(len(line) > LINE_LENGTH for line in source.splitlines())
+    return any(len(line) > LINE_LENGTH and not _black_keeps(line) for line in source.splitlines())
+
+
+def _black_keeps(line: str) -> bool:
+    """Long lines black never splits: comments and one-line docstrings."""
+    text = line.strip()
+    if text.startswith("#"):
+        return True
+    return len(text) >= 6 and text.startswith('"""') and text.endswith('"""') and '"""' not in text[3:-3]
+
+
+@lru_cache(maxsize=1)
+def _mode() -> black.Mode:
+    import black
+
+    return black.Mode(line_length=LINE_LENGTH)
+
+
+def black_version() -> str:
+    """The version of the black that formats the output."""
+    import black
+
+    return str(black.__version__)
 
 
 def black_format(source: str) -> str:
     """Format one module with the pinned black."""
-    try:
-        return black.format_str(source, mode=_MODE)
-    except black.NothingChanged:
-        return source
+    import black
+
+    return black.format_str(source, mode=_mode())
 
 
 def _cache_dir() -> Path:
     base = os.environ.get("CODEGEN_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "codegen"
     )
-    return Path(base) / f"black-{black.__version__}"
+    return Path(base) / f"black-{black_version()}"
 
 
 def _key(source: str) -> str:
@@ -77,17 +103,28 @@ def format_sources(sources: dict[str, str], strict: bool = False) -> dict[str, s
             missing[path] = source
         else:
             result[path] = hit
-    for path, text in zip(missing, _run_black(missing.values()), strict=True):
+    for path, (text, error) in zip(missing, _run_black(missing.values()), strict=True):
+        if error is not None:
+            raise TemplateError(f"{path}: the templates produced invalid Python: {error}")
         result[path] = text
         _store(cache, _key(missing[path]), text)
     return result
 
 
-def _run_black(sources: Iterable[str]) -> list[str]:
+def _format_or_error(source: str) -> tuple[str, str | None]:
+    """Black's output, or the first line of its complaint (picklable for the pool)."""
+    try:
+        return black_format(source), None
+    except Exception as exc:  # noqa: BLE001 - black's InvalidInput and its internal errors alike
+        return source, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _run_black(sources: Iterable[str]) -> list[tuple[str, str | None]]:
     items = list(sources)
     total_lines = sum(source.count("\n") for source in items)
     workers = min(os.cpu_count() or 1, 8)
     if total_lines < _POOL_THRESHOLD or workers < 2 or len(items) < 2:
-        return [black_format(source) for source in items]
+        return [_format_or_error(source) for source in items]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(black_format, items, chunksize=max(1, len(items) // (workers * 4))))
+        chunk = max(1, len(items) // (workers * 4))
+        return list(pool.map(_format_or_error, items, chunksize=chunk))

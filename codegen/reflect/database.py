@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
@@ -19,6 +21,9 @@ from codegen.reflect.types import TypeInfo, map_type, parse_check_enum, parse_js
 from codegen.spec.model import LogicalType
 
 SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "sslpassword", "sslkey"})
+
+# `user:password@` in a URL that does not parse, to be masked in the error message.
+_PASSWORD_IN_TEXT = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 Progress = Callable[[str], None]
 
@@ -86,8 +91,10 @@ def connect(url_text: str) -> tuple[Engine, URL]:
     """An engine for the URL, failing with one clear line on a bad URL or a missing driver."""
     try:
         url = make_url(url_text)
-    except ArgumentError:
-        raise SourceError(f"{url_text!r} is not a database URL (dialect+driver://user@host/db)") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        shown = _PASSWORD_IN_TEXT.sub(r"\1***@", url_text)
+        raise SourceError(f"{shown!r} is not a database URL (dialect+driver://user@host/db)") from None
+    _check_sqlite_file(url)
     try:
         engine = create_engine(url)
     except NoSuchModuleError:
@@ -95,6 +102,15 @@ def connect(url_text: str) -> tuple[Engine, URL]:
     except ImportError as exc:
         raise SourceError(f"{redact_url(url)}: database driver not installed ({exc.name})") from None
     return engine, url
+
+
+def _check_sqlite_file(url: URL) -> None:
+    """SQLite creates a missing database file on connect; reading a schema must not leave one behind."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    if not Path(database).is_file():
+        raise SourceError(f"{redact_url(url)}: no such database file")
 
 
 def _short_reason(exc: DBAPIError) -> str:

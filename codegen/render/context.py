@@ -99,7 +99,7 @@ class _Model:
         return {
             "attribute": field.attribute,
             "annotation": f"{annotation.expr} | None" if nullable else annotation.expr,
-            "args": ", ".join(args),
+            "args": args,
         }
 
     def table_args(self, constraints: list[str], multi_unique: list[list[str]]) -> str | None:
@@ -152,13 +152,9 @@ def _schema_field(field: Field, annotation: str, default: str | None, write: boo
             extras.append(f"decimal_places={field.scale}")
     if field.comment:
         extras.append(f"description={py_str(field.comment)}")
-    if extras:
-        if default is not None:
-            extras.insert(0, f"default={default}")
-        value = "Field(" + ", ".join(extras) + ")"
-    else:
-        value = default
-    return {"attribute": field.attribute, "annotation": annotation, "value": value, "name": field.name}
+    if extras and default is not None:
+        extras.insert(0, f"default={default}")
+    return {"attribute": field.attribute, "annotation": annotation, "default": default, "field_args": extras}
 
 
 class _Schemas:
@@ -187,23 +183,9 @@ class _Schemas:
                 annotation = self.annotation(field, field.nullable or optional)
                 default = "None" if optional else None
             entry = _schema_field(field, annotation, default, mode != "read")
-            if entry["value"] and entry["value"].startswith("Field("):
+            if entry["field_args"]:
                 self.imports.add("pydantic", "Field")
             result.append(entry)
-        return result
-
-    def expansions(self) -> list[Context]:
-        result = []
-        for relation in self.resource.relationships:
-            if relation.kind != "many_to_one":
-                continue
-            target = self.spec.resource(relation.target)
-            if target.name == self.resource.name:
-                annotation = f"{target.class_name}Read | None"
-            else:
-                self.imports.add("app.schemas", f"{target.module} as {target.module}_schemas")
-                annotation = f"{target.module}_schemas.{target.class_name}Read | None"
-            result.append({"name": relation.name, "annotation": annotation})
         return result
 
     def build(self) -> Context:
@@ -221,7 +203,6 @@ class _Schemas:
             "replace_keys": self.fields(writable_keys, "update"),
             "update_fields": self.fields(body, "update"),
             "required_in_update": sorted(f.name for f in body if not f.nullable),
-            "expansions": self.expansions(),
         }
         self.imports.add("app.schemas.base", "ReadSchema")
         if not resource.read_only:
@@ -273,7 +254,7 @@ class _Routes:
             ("fastapi", "APIRouter"), ("fastapi", "Request"), ("fastapi.responses", "JSONResponse"),
             ("app.auth", "ReadAccess"), ("app.db", "SessionDep"), ("app.errors", "responses"),
             ("app.query", "Resource"), (f"app.models.{module}", cls),
-            (f"app.schemas.{module}", f"{cls}Page"), (f"app.schemas.{module}", f"{cls}Read"),
+            ("pydantic", "BaseModel"), (f"app.schemas.{module}", f"{cls}Read"),
         ])
 
     def parent(self, target: Resource, parents: dict[str, Context]) -> Context:
@@ -300,7 +281,8 @@ class _Routes:
             parent = self.parent(target, parents)
             local = [resource.field(n).attribute for n in relation.fields]
             remote = [target.field(n).attribute for n in relation.target_fields]
-            relations.append({"name": relation.name, "parent": parent["variable"], "local": local, "remote": remote})
+            relations.append({"name": relation.name, "parent": parent["variable"], "local": local,
+                              "remote": remote, "read_class": f"{target.class_name}Read"})
             segment = _reverse_segment(self.spec, resource, relation)
             if segment is None:
                 continue
@@ -320,8 +302,6 @@ class _Routes:
             self.imports.update([("app.auth", "WriteAccess"), ("fastapi", "Response")] + [
                 (f"app.schemas.{module}", f"{cls}{suffix}") for suffix in ("Create", "Replace", "Update")
             ])
-        if any(r.kind == "many_to_one" for r in resource.relationships):
-            self.imports.add(f"app.schemas.{resource.module}", f"{resource.class_name}Expanded")
         nullable = [f.attribute for f in resource.fields
                     if f.nullable and writable(f) and f.name not in resource.primary_key]
         return {

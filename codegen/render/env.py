@@ -46,4 +46,5 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
     env.filters["py"] = py_literal
     env.filters["tuple_literal"] = tuple_literal
     env.globals["fit"] = fit
+    env.filters["format_column"] = "{}.column".format
     return env

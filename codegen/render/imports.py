@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
+from codegen.format import LINE_LENGTH
+
 LOCAL_PACKAGES = ("app", "etl", "tests")
+
 
 
 def _group(module: str) -> int:
@@ -48,6 +51,8 @@ class Imports:
         for module, names in self._from.items():
             ordered = sorted(names, key=lambda n: (n.split(" as ")[0].lower(), n))
             line = f"from {module} import {', '.join(ordered)}"
+            if len(line) > LINE_LENGTH:
+                line = f"from {module} import (\n" + "".join(f"    {name},\n" for name in ordered) + ")"
             groups.setdefault(_group(module), []).append((module, line))
         blocks = []
         for key in sorted(groups):

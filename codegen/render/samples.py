@@ -72,9 +72,7 @@ class _Planner:
             if parent.name == resource.name:
                 reason = "a required foreign key points at its own table"
                 break
-            parent_reason = self.blocker(parent, (*trail, resource.name))
-            if parent_reason:
-                reason = f"parent {parent.name}: {parent_reason}"
+            reason = self.blocker(parent, (*trail, resource.name))
         if not trail or reason is None:
             self.creatable[resource.name] = reason
         return reason

@@ -47,7 +47,7 @@ SQLALCHEMY_TYPES: dict[LogicalType, str] = {
     LogicalType.JSON: "JSON",
     LogicalType.BINARY: "LargeBinary",
     LogicalType.ENUM: "String",
-    LogicalType.UNKNOWN: "NullType",
+    LogicalType.UNKNOWN: "String",  # read as the driver gives it; never written
 }
 
 # Types SQLite cannot hold: a schema using them is tested against TEST_DATABASE_URL.

@@ -1,0 +1,126 @@
+"""Shared fixtures: test databases for every dialect (see databases.py) and the --update-goldens option.
+
+A test asks for `chinook_url`, `sakila_url` or `hard_url` and runs once per dialect of `dialect`
+(sqlite, postgresql, mariadb), or calls `database_url(kind, dialect)` itself. Every database is built
+once per session and dropped at its end. When the PostgreSQL or MariaDB server of this machine is down,
+its tests are skipped with a loud reason, except under CI (CI=true), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import databases
+import pytest
+
+DIALECT_PARAMS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.server),
+    pytest.param("mariadb", id="mariadb", marks=pytest.mark.server),
+]
+SERVER_DIALECT_PARAMS = DIALECT_PARAMS[1:]
+
+DatabaseUrl = Callable[[str, str], str]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """--update-goldens: rewrite the golden files from the current output instead of comparing."""
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite golden files from the current output instead of comparing against them",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    """True when pytest runs with --update-goldens."""
+    return bool(request.config.getoption("--update-goldens"))
+
+
+def in_ci() -> bool:
+    """True when the CI variable is set to anything but an explicit no."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_server(dialect: str) -> None:
+    """Skip (or, under CI, fail) the current test when the dialect's server does not answer."""
+    reason = databases.server_available(dialect)
+    if reason is None:
+        return
+    start = databases.START_COMMANDS.get(dialect, "start the server")
+    message = (
+        f"!!! {dialect.upper()} SERVER NOT AVAILABLE: {reason} !!! "
+        f"Start it with: {start} -- or point CODEGEN_TEST_{'POSTGRES' if dialect == 'postgresql' else 'MARIADB'}_URL at one"
+    )
+    if in_ci():
+        pytest.fail(f"{message} (CI is set: server tests must run, never skip)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[DatabaseUrl]:
+    """`database_url(kind, dialect)`: the URL of a loaded database, built once per session."""
+    cache: dict[tuple[str, str], str] = {}
+    failed: dict[tuple[str, str], str] = {}
+
+    def get(kind: str, dialect: str) -> str:
+        require_server(dialect)
+        key = (kind, dialect)
+        if key in failed:
+            pytest.fail(f"{kind} on {dialect} could not be loaded earlier: {failed[key]}", pytrace=False)
+        if key not in cache:
+            try:
+                cache[key] = databases.LOADERS[kind](dialect)
+            except Exception as exc:
+                failed[key] = str(exc)
+                raise
+        return cache[key]
+
+    yield get
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session", params=DIALECT_PARAMS)
+def dialect(request: pytest.FixtureRequest) -> str:
+    """Each dialect in turn; override with @pytest.mark.parametrize("dialect", [...])."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session", params=SERVER_DIALECT_PARAMS)
+def server_dialect(request: pytest.FixtureRequest) -> str:
+    """PostgreSQL, then MariaDB."""
+    return str(request.param)
+
+
+@pytest.fixture
+def live_server(server_dialect: str) -> str:
+    """The server dialect, once its server answers (skipped, or failed under CI, otherwise)."""
+    require_server(server_dialect)
+    return server_dialect
+
+
+@pytest.fixture
+def chinook_url(database_url: DatabaseUrl, dialect: str) -> str:
+    """Chinook (11 tables, 15,607 rows) in the dialect."""
+    return database_url("chinook", dialect)
+
+
+@pytest.fixture
+def sakila_url(database_url: DatabaseUrl, dialect: str) -> str:
+    """Sakila (16 tables, 5 views, 47,273 rows) in the dialect."""
+    return database_url("sakila", dialect)
+
+
+@pytest.fixture
+def hard_url(database_url: DatabaseUrl, dialect: str) -> str:
+    """Our hard schema (tests/fixtures/hard/<dialect>.sql) in the dialect."""
+    return database_url("hard", dialect)
+
+
+@pytest.fixture
+def empty_url(database_url: DatabaseUrl, dialect: str) -> str:
+    """A database without any table or view."""
+    return database_url("empty", dialect)
