@@ -41,7 +41,11 @@ def _prepare(args: argparse.Namespace) -> tuple[str, str]:
     if args.url:
         label = f"reflect_{args.tables}_tables_{args.url.split(':', 1)[0].split('+')[0]}"
         if args.build:
+            start = time.perf_counter()
             synth_db.build_postgres(args.url, args.tables)
+            print(f"built {args.url} ({args.tables} tables) in {time.perf_counter() - start:.2f} s")
+        else:
+            print(f"using {args.url} as it is (build it with bench/synth_db.py --url, or pass --build)")
         return args.url, label
     path = args.db or synth_db.OUT_DIR / f"synth{args.tables}.sqlite"
     start = time.perf_counter()
@@ -183,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  codegen:     {shown(ours_cmd)}")
     if not args.no_peer:
         print(f"  sqlacodegen: {shown(peer_cmd)}")
-    benchlib.save_results(OUT / "results.json", {
+    benchlib.save_results(OUT / f"{label}.json", {
         "label": label, "url": shown([url]), "repeats": args.repeats,
         "commands": {"codegen": shown(ours_cmd), "sqlacodegen": shown(peer_cmd), "startup": shown(version_cmd),
                      "json": shown(json_cmd)},
