@@ -152,23 +152,29 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     ours_cmd = [*tool("codegen"), "reflect", url, "-o", str(OUT / "codegen.yaml")]
     peer_cmd = [*tool("sqlacodegen"), url, "--outfile", str(OUT / "sqlacodegen.py")]
-    version_cmd = [*tool("codegen"), "--version"]
     json_cmd = [*tool("codegen"), "reflect", url, "-o", str(OUT / "codegen.json")]
+    version_cmd = [*tool("codegen"), "--version"]
+    peer_version_cmd = [*tool("sqlacodegen"), "--version"]
 
-    ours = Series("codegen")
-    peer = Series("sqlacodegen")
-    startup = Series("codegen --version")
+    ours, peer = Series("codegen"), Series("sqlacodegen")
     as_json = Series("codegen reflect -o codegen.json (JSON instead of YAML)")
-    steps = [(ours, lambda: run(ours_cmd)), (startup, lambda: run(version_cmd))]
+    startup, peer_startup = Series("codegen --version"), Series("sqlacodegen --version")
+    steps: list[tuple[Series, Callable[[], Run]]] = [(ours, lambda: run(ours_cmd))]
+    if not args.no_peer:
+        steps.append((peer, lambda: run(peer_cmd)))
     if not args.no_json:
         steps.append((as_json, lambda: run(json_cmd)))
+    steps.append((startup, lambda: run(version_cmd)))
+    if not args.no_peer:
+        steps.append((peer_startup, lambda: run(peer_version_cmd)))
     in_process = _in_process_steps(url)
     steps.extend(in_process)
     (reflect_only, _), (with_yaml, _) = in_process
-    if not args.no_peer:
-        steps.append((peer, lambda: run(peer_cmd)))
     print(f"timing {len(steps)} steps x {args.repeats} repeats, interleaved (machine: {benchlib.machine()})")
     interleave(steps, args.repeats)
+
+    def detail(ours_side: Series, peer_side: Series | None = None) -> None:
+        print(f"  detail: {figure_line('x', ours_side, peer_side).split(': ', 1)[1]}")
 
     print()
     print(figure_line(label, ours, None if args.no_peer else peer))
@@ -177,11 +183,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  goal: codegen reflect under {GOAL_SECONDS:.0f} s end to end: {verdict} "
               f"(codegen spread {ours.spread()}"
               + (f", sqlacodegen spread {peer.spread()})" if peer.ok() else ")"))
-    print(f"  detail: {figure_line('startup', startup, None).split(': ', 1)[1]}")
+    detail(startup, None if args.no_peer else peer_startup)
     if not args.no_json:
-        print(f"  detail: {figure_line('json', as_json, None).split(': ', 1)[1]}")
-    print(f"  detail: {figure_line('in-process', reflect_only, None).split(': ', 1)[1]}")
-    print(f"  detail: {figure_line('in-process', with_yaml, None).split(': ', 1)[1]}")
+        detail(as_json)
+    detail(reflect_only)
+    detail(with_yaml)
     print(f"  reproduce: .venv/bin/python bench/bench_reflect.py --tables {args.tables} --repeats {args.repeats}"
           + (f" --url {url}" if args.url else ""))
     print(f"  codegen:     {shown(ours_cmd)}")
@@ -189,9 +195,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  sqlacodegen: {shown(peer_cmd)}")
     benchlib.save_results(OUT / f"{label}.json", {
         "label": label, "url": shown([url]), "repeats": args.repeats,
-        "commands": {"codegen": shown(ours_cmd), "sqlacodegen": shown(peer_cmd), "startup": shown(version_cmd),
-                     "json": shown(json_cmd)},
-        "series": [benchlib.series_data(s) for s in (ours, peer, startup, as_json, reflect_only, with_yaml)],
+        "commands": {"codegen": shown(ours_cmd), "sqlacodegen": shown(peer_cmd), "json": shown(json_cmd),
+                     "startup": shown(version_cmd), "peer_startup": shown(peer_version_cmd)},
+        "series": [benchlib.series_data(s)
+                   for s in (ours, peer, as_json, startup, peer_startup, reflect_only, with_yaml)],
     })
     if args.profile:
         _profile(url, args.top)

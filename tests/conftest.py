@@ -51,9 +51,10 @@ def require_server(dialect: str) -> None:
     if reason is None:
         return
     start = databases.START_COMMANDS.get(dialect, "start the server")
+    variable = databases.URL_VARIABLES.get(dialect, "")
     message = (
         f"!!! {dialect.upper()} SERVER NOT AVAILABLE: {reason} !!! "
-        f"Start it with: {start} -- or point CODEGEN_TEST_{'POSTGRES' if dialect == 'postgresql' else 'MARIADB'}_URL at one"
+        f"Start it with: {start} -- or point {variable} at one"
     )
     if in_ci():
         pytest.fail(f"{message} (CI is set: server tests must run, never skip)", pytrace=False)

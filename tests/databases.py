@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import AddConstraint, CheckConstraint, PrimaryKeyConstraint, UniqueConstraint
 
 DIALECTS = ("sqlite", "postgresql", "mariadb")
@@ -58,10 +60,13 @@ HARD_DIR = Path(__file__).parent / "fixtures" / "hard"
 HARD_SCRIPTS = {dialect: HARD_DIR / f"{dialect}.sql" for dialect in DIALECTS}
 
 # Where the servers are; override for another machine (the database part is the admin database).
-ADMIN_URLS = {
-    "postgresql": os.environ.get("CODEGEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
-    "mariadb": os.environ.get("CODEGEN_TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+URL_VARIABLES = {"postgresql": "CODEGEN_TEST_POSTGRES_URL", "mariadb": "CODEGEN_TEST_MARIADB_URL"}
+DEFAULT_ADMIN_URLS = {
+    "postgresql": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    "mariadb": "mysql+pymysql://root@127.0.0.1:3306/test",
 }
+ADMIN_URLS = {dialect: os.environ.get(URL_VARIABLES[dialect], default)
+              for dialect, default in DEFAULT_ADMIN_URLS.items()}
 START_COMMANDS = {
     "postgresql": "sudo service postgresql start  (or: pg_ctlcluster 15 main start)",
     "mariadb": "sudo service mariadb start  (or: mysqld_safe &)",
@@ -142,15 +147,10 @@ class LoadError(RuntimeError):
 
 
 def _admin_engine(dialect: str) -> Engine:
+    """An autocommit engine on the server's admin database, for CREATE and DROP DATABASE."""
     url = make_url(ADMIN_URLS[dialect])
-    args: dict[str, Any] = {"connect_timeout": 3}
-    return create_engine(url, isolation_level="AUTOCOMMIT", connect_args=args, poolclass=_null_pool())
-
-
-def _null_pool() -> Any:
-    from sqlalchemy.pool import NullPool
-
-    return NullPool
+    args = {"connect_timeout": 3}
+    return create_engine(url, isolation_level="AUTOCOMMIT", connect_args=args, poolclass=NullPool)
 
 
 @functools.cache
@@ -165,8 +165,9 @@ def server_available(dialect: str) -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).strip().splitlines()
-        return f"{dialect} at {engine.url.render_as_string(hide_password=True)}: {reason[0] if reason else exc}"
+        lines = str(getattr(exc, "orig", exc)).strip().splitlines()
+        where = engine.url.render_as_string(hide_password=True)
+        return f"{dialect} at {where}: {lines[0] if lines else type(exc).__name__}"
     finally:
         engine.dispose()
     return None
@@ -204,7 +205,8 @@ def create_database(dialect: str, name: str) -> str:
         with engine.connect() as conn:
             conn.execute(text(_drop_statement(dialect, name)))
             if dialect == "postgresql":
-                conn.execute(text(f"CREATE DATABASE {_quote(dialect, name)} ENCODING 'UTF8' TEMPLATE template0"))
+                conn.execute(text(f"CREATE DATABASE {_quote(dialect, name)} "
+                                  "ENCODING 'UTF8' TEMPLATE template0"))
             else:
                 conn.execute(text(f"CREATE DATABASE {_quote(dialect, name)} "
                                   "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
@@ -229,7 +231,11 @@ def drop_database(dialect: str, name: str) -> None:
 
 @functools.cache
 def _drop_stale_databases(dialect: str) -> None:
-    """Drop `cg_<kind>_<pid>` databases left behind by test processes that no longer run."""
+    """Drop `cg_<kind>_<pid>` databases left behind by test processes that no longer run.
+
+    This assumes that every test run using the server shares this machine's process ids (no
+    second container on the same server), which holds here and on CI, where each job has its own.
+    """
     pattern = re.compile(r"^cg_[a-z]+_(\d+)$")
     query = ("SELECT datname FROM pg_database" if dialect == "postgresql"
              else "SELECT schema_name FROM information_schema.schemata")
@@ -302,15 +308,16 @@ def run_script(dialect: str, url: str, script: str) -> None:
     try:
         _run_script(dialect, url, script)
     except Exception as exc:  # noqa: BLE001 - any driver's error becomes one short line
-        message = str(exc).strip().splitlines()
-        raise LoadError(f"{dialect} script into {url}: {type(exc).__name__}: {message[0][:300] if message else ''}") from None
+        lines = str(exc).strip().splitlines()
+        first = lines[0][:300] if lines else ""
+        raise LoadError(f"{dialect} script into {url}: {type(exc).__name__}: {first}") from None
 
 
 def _run_script(dialect: str, url: str, script: str) -> None:
     if dialect == "sqlite":
         path = make_url(url).database
         assert path
-        with sqlite3.connect(path) as conn:
+        with closing(sqlite3.connect(path)) as conn:
             conn.executescript(script)
         return
     if dialect == "postgresql":
@@ -350,7 +357,7 @@ def _run_mariadb_script(url: str, script: str) -> None:
 
 def table_counts(url: str) -> dict[str, int]:
     """Rows per table (views left out) of the database at `url`."""
-    engine = create_engine(url, poolclass=_null_pool())
+    engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
             names = inspect(conn).get_table_names()
@@ -404,7 +411,9 @@ def portable_type(column_type: sqltypes.TypeEngine[Any]) -> sqltypes.TypeEngine[
         return Date()
     if isinstance(column_type, sqltypes.CHAR):
         return CHAR(column_type.length)
-    if isinstance(column_type, sqltypes.String) and column_type.length and not isinstance(column_type, sqltypes.Text):
+    if isinstance(column_type, sqltypes.Text):
+        return Text()
+    if isinstance(column_type, sqltypes.String) and column_type.length:
         return String(column_type.length)
     if isinstance(column_type, sqltypes._Binary):
         return LargeBinary()
@@ -412,7 +421,7 @@ def portable_type(column_type: sqltypes.TypeEngine[Any]) -> sqltypes.TypeEngine[
 
 
 def _sakila_source() -> tuple[Engine, MetaData]:
-    engine = create_engine(_sqlite_url(SAKILA_SQLITE), poolclass=_null_pool())
+    engine = create_engine(_sqlite_url(SAKILA_SQLITE), poolclass=NullPool)
     source = MetaData()
     source.reflect(engine, views=False)
     return engine, source
@@ -442,7 +451,8 @@ def _copy_table_shape(table: Table, target: MetaData, inspector: Any) -> Table:
     copy = Table(table.name, target, *columns)
     copy.append_constraint(PrimaryKeyConstraint(*[c.name for c in table.primary_key.columns]))
     for check in inspector.get_check_constraints(table.name):
-        copy.append_constraint(CheckConstraint(text(check["sqltext"]), name=check["name"].lower()))
+        name = check.get("name")
+        copy.append_constraint(CheckConstraint(text(check["sqltext"]), name=name.lower() if name else None))
     for index in inspector.get_indexes(table.name):
         if index["unique"]:
             copy.append_constraint(UniqueConstraint(*index["column_names"], name=index["name"]))
@@ -477,10 +487,12 @@ def _rows(conn: Any, table: Table) -> Iterator[list[dict[str, Any]]]:
     textual = {c.name for c in table.columns if isinstance(c.type, sqltypes.String)}
     result = conn.execute(select(table).order_by(*table.primary_key.columns))
     while batch := result.mappings().fetchmany(BATCH_ROWS):
-        yield [
-            {key: (str(value) if key in textual and value is not None else value) for key, value in row.items()}
-            for row in batch
-        ]
+        yield [{key: _as_text(v) if key in textual else v for key, v in row.items()} for row in batch]
+
+
+def _as_text(value: Any) -> Any:
+    """Sakila keeps an integer 1/0 in the CHAR(1) `customer.active`; a server wants text there."""
+    return None if value is None else str(value)
 
 
 def load_sakila(dialect: str) -> str:
@@ -497,7 +509,7 @@ def load_sakila(dialect: str) -> str:
 def _build_sakila(dialect: str, url: str) -> None:
     """Tables first, then rows, then foreign keys (store and staff refer to each other), then views."""
     source_engine, source = _sakila_source()
-    target_engine = create_engine(url, poolclass=_null_pool())
+    target_engine = create_engine(url, poolclass=NullPool)
     target = MetaData()
     try:
         with source_engine.connect() as source_conn, target_engine.begin() as conn:

@@ -1,4 +1,4 @@
-"""Reflection of PostgreSQL and MariaDB databases (Chinook, Sakila, our hard schema) through the API and the CLI."""
+"""Reflection of PostgreSQL and MariaDB (Chinook, Sakila, the hard schema) through the API and the CLI."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def test_sakila(reflected: Reflected, server_dialect: str) -> None:
     assert relation(spec.resource("staff"), "store_by_manager_staff")["kind"] == "one_to_many"
     assert relation(spec.resource("payment"), "rental")["on_delete"] == "SET NULL"
     assert spec.resource("film").field("film_id").autoincrement
-    assert [u.fields for u in spec.resource("rental").unique_keys] == [["rental_date", "inventory_id", "customer_id"]]
+    unique_keys = spec.resource("rental").unique_keys
+    assert [u.fields for u in unique_keys] == [["rental_date", "inventory_id", "customer_id"]]
     sqlite = reflected("sakila", "sqlite")
     assert shape(spec) == shape(sqlite)
     tables = {name: types for name, types in field_types(spec).items() if name in SAKILA_TABLES}
@@ -139,7 +140,8 @@ def test_hard_mariadb(reflected: Reflected) -> None:
     assert spec.source.dialect == "mysql"
     sink = spec.resource("1st_kitchen_sink")
     mood = sink.field("mood")
-    assert (mood.type, mood.enum_values, mood.db_type) == (LogicalType.ENUM, ["happy", "sad", "ok"], "ENUM('happy','sad','ok')")
+    assert (mood.type, mood.enum_values) == (LogicalType.ENUM, ["happy", "sad", "ok"])
+    assert mood.db_type == "ENUM('happy','sad','ok')"
     flag = sink.field("flag")
     assert (flag.type, flag.db_type, flag.nullable) == (LogicalType.BOOLEAN, "TINYINT(1)", False)
     assert sink.field("doc").type is LogicalType.JSON  # LONGTEXT with a json_valid() CHECK

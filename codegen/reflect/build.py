@@ -163,7 +163,9 @@ class _Relations:
             )
 
 
-def _foreign_keys(named: dict[tuple[str | None, str], _Named], diagnostics: list[Diagnostic]) -> list[_ForeignKey]:
+def _foreign_keys(
+    named: dict[tuple[str | None, str], _Named], diagnostics: list[Diagnostic]
+) -> list[_ForeignKey]:
     """Every foreign key whose target was reflected, with the field names on both sides."""
     found: list[_ForeignKey] = []
     for entry in named.values():
@@ -179,7 +181,8 @@ def _foreign_keys(named: dict[tuple[str | None, str], _Named], diagnostics: list
                 local = [entry.columns[c].name for c in fk.columns]
                 remote = [target.columns[c].name for c in fk.target_columns]
             except KeyError:
-                diagnostics.append(Diagnostic(where=entry.name, message=f"foreign key {fk.name} names unknown columns"))
+                message = f"foreign key {fk.name} names unknown columns"
+                diagnostics.append(Diagnostic(where=entry.name, message=message))
                 continue
             found.append((entry, fk, target, local, remote))
     return found

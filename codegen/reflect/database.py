@@ -106,8 +106,8 @@ def connect(url_text: str) -> tuple[Engine, URL]:
 
 def _check_sqlite_file(url: URL) -> None:
     """SQLite creates a missing database file on connect; reading a schema must not leave one behind."""
-    database = url.database
-    if url.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
         return
     if not Path(database).is_file():
         raise SourceError(f"{redact_url(url)}: no such database file")
@@ -201,7 +201,8 @@ def _apply_column_checks(tables: list[TableInfo], checks: dict[tuple[str | None,
         _apply_enum_checks(table.columns, _enum_checks([{"sqltext": sqltext} for sqltext in texts]))
         json_columns = {name.lower() for name in map(parse_json_check, texts) if name}
         for column in table.columns:
-            if column.name.lower() in json_columns and column.type.type in (LogicalType.TEXT, LogicalType.STRING):
+            textual = column.type.type in (LogicalType.TEXT, LogicalType.STRING)
+            if textual and column.name.lower() in json_columns:
                 column.type = TypeInfo(LogicalType.JSON, column.type.db_type)
 
 
@@ -211,7 +212,7 @@ def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[An
     columns = [_column_info(raw, dialect, dialect_name) for raw in batch["columns"].get(key, [])]
     if kind != "table":
         for column in columns:
-            column.default = None  # MariaDB lends a view the defaults of its base columns; a view takes no inserts
+            column.default = None  # MariaDB lends a view its base columns' defaults; a view takes no inserts
     _apply_enum_checks(columns, _enum_checks(batch["checks"].get(key, [])))
     pk = batch["pk"].get(key) or {}
     key_columns = list(pk.get("constrained_columns") or [])

@@ -16,7 +16,9 @@ _COLUMN_CHECKS = text(
 )
 
 
-def mariadb_column_checks(conn: Connection, tables: list[TableInfo]) -> dict[tuple[str | None, str], list[str]]:
+def mariadb_column_checks(
+    conn: Connection, tables: list[TableInfo]
+) -> dict[tuple[str | None, str], list[str]]:
     """CHECKs written on a column (`type VARCHAR(9) CHECK (type IN (...))`, JSON's json_valid), by table.
 
     MariaDB shows them inside the column definition, where SQLAlchemy does not look.

@@ -79,7 +79,8 @@ def _declared_type(declared: str) -> TypeInfo | None:
 def _recover_declared_types(conn: Connection, table: TableInfo) -> None:
     """SQLAlchemy reads an unknown declared type (UUID, GEOMETRY) as NUMERIC affinity, i.e. decimal."""
     known = set(conn.dialect.ischema_names)  # type: ignore[attr-defined]
-    declared = {str(row.name): str(row.type) for row in conn.execute(text(f"PRAGMA table_info({_quote(table.name)})"))}
+    rows = conn.execute(text(f"PRAGMA table_info({_quote(table.name)})")).all()
+    declared = {str(row.name): str(row.type) for row in rows}
     for column in table.columns:
         match = re.match(r"[\w ]+", declared.get(column.name, ""))
         base = match[0].strip() if match else ""

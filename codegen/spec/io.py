@@ -115,3 +115,14 @@ def check_references(spec: Spec, where: str) -> None:
                 raise SpecError(
                     f"{pointer}/relationships/{r_index}/target: no resource {relation.target!r}"
                 )
+
+
+SCHEMA_PATH = Path(__file__).with_name("schema.json")
+
+
+def spec_json_schema() -> str:
+    """The JSON Schema of spec files, as committed in codegen/spec/schema.json."""
+    schema = Spec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://codegen.invalid/spec/{SPEC_VERSION}/schema.json"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,39 @@
+# `make demo` and `make test` set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO := demo
+PORT ?= 8000
+
+.PHONY: demo test goldens bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Generate the API of the bundled Chinook database, install it, run its tests, serve it.
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	$(BIN)/codegen generate sqlite:///examples/chinook.sqlite --name chinook -o $(DEMO)/chinook-api
+	$(PYTHON) -m venv $(DEMO)/.venv
+	$(DEMO)/.venv/bin/python -m pip install --quiet -e "$(DEMO)/chinook-api[test]"
+	cd $(DEMO)/chinook-api && ../.venv/bin/python -m pytest -q
+	cp examples/chinook.sqlite $(DEMO)/chinook.db
+	@echo "Serving the Chinook API: http://127.0.0.1:$(PORT)/docs (Ctrl-C to stop)"
+	cd $(DEMO)/chinook-api && DATABASE_URL=sqlite:///../chinook.db PORT=$(PORT) ../.venv/bin/python -m app
+
+goldens: $(STAMP)
+	$(BIN)/python -m pytest tests/test_golden.py --update-goldens
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_reflect.py
+	$(BIN)/python bench/bench_generate.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .cache bench/out
