@@ -79,7 +79,7 @@ def generate_files(
     target: str,
     options: dict[str, Any],
     templates: Path | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     strict_format: bool = False,
 ) -> dict[str, str]:
     """Every file of the project, formatted, with `.codegen/` metadata; nothing written."""
@@ -116,7 +116,7 @@ def generate(
     exclude: list[str] | None = None,
     name: str | None = None,
     templates: Path | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, str]:
     """Reflect SOURCE, render the project, and write it to a new directory atomically."""
     from codegen.writer import write_new_tree

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -104,18 +104,21 @@ def generate(
 
 
 @contextmanager
-def _progress(label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal; silent otherwise."""
-    if not sys.stderr.isatty():
-        yield lambda _step: None
-        return
-    with typer.progressbar(length=0, label=label, file=sys.stderr) as bar:
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal once there are enough files to wait for; silent otherwise."""
+    bars: list[Any] = []
 
-        def advance(step: int) -> None:
-            bar.length = max(bar.length or 0, bar.pos + step + 1)
-            bar.update(step)
+    def advance(done: int, total: int) -> None:
+        if not bars and sys.stderr.isatty() and total >= 200:
+            bars.append(typer.progressbar(length=total, label=label, file=sys.stderr).__enter__())
+        if bars:
+            bars[0].update(done - bars[0].pos)
 
+    try:
         yield advance
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
 
 
 def main() -> None:

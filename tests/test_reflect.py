@@ -8,12 +8,15 @@ import warnings
 from pathlib import Path
 
 import pytest
+from sqlalchemy import types as sqltypes
+from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from codegen import api
 from codegen.cli import app
 from codegen.reflect.database import redact_url
+from codegen.reflect.types import map_type, parse_check_enum, parse_json_check
 from codegen.spec.io import dump_spec, parse_spec
 from codegen.spec.model import LogicalType, Resource, Spec
 
@@ -127,6 +130,7 @@ def expect_hard_common(spec: Spec) -> None:
         **({"constraint": "Café Orders_billing_person_id_fkey"} if spec.source.dialect != "sqlite" else {}),
     }
     assert relation(orders, "shipping_person")["fields"] == ["shipping_person_id"]
+    assert [r.name for r in orders.relationships if "sales" not in r.name] == ["billing_person", "shipping_person"]
 
     person = spec.resource("person")
     assert [u.fields for u in person.unique_keys] == [["email"]]
@@ -144,6 +148,8 @@ def expect_hard_common(spec: Spec) -> None:
         "name": "tag", "kind": "many_to_many", "target": "tag", "fields": ["id"], "target_fields": ["id"],
         "through": "person_tag", "through_fields": ["person_id"], "through_target_fields": ["tag_id"],
     }
+    assert [r.name for r in person.relationships if "sales" not in r.name] == [
+        "manager", "cafe_orders_by_billing_person", "cafe_orders_by_shipping_person", "person", "person_tag", "tag"]
     assert relation(spec.resource("tag"), "person")["through"] == "person_tag"
     link = spec.resource("person_tag")
     assert link.primary_key == ["person_id", "tag_id"] and not link.read_only
@@ -486,6 +492,34 @@ def test_error_empty_database(database_url, tmp_path: Path) -> None:
 def test_error_unknown_schema_and_nothing_included(chinook_sqlite: str, tmp_path: Path) -> None:
     assert_cli_error([chinook_sqlite, "--schema", "nosuch"], tmp_path, "no schema 'nosuch'")
     assert_cli_error([chinook_sqlite, "--include", "nothing*"], tmp_path, "no tables or views to reflect")
+
+
+@pytest.mark.parametrize(("sqltext", "expected"), [
+    ("rating in ('G','PG','PG-13')", ("rating", ["G", "PG", "PG-13"])),  # SQLite, as written
+    ("`status` in ('new','it''s')", ("status", ["new", "it's"])),  # MariaDB
+    ('"Ship Mode" IN (\'air\', \'sea\')', ("Ship Mode", ["air", "sea"])),
+    ("[Ship Mode] IN ('air')", ("Ship Mode", ["air"])),
+    ("status::text = ANY (ARRAY['new'::character varying, 'paid'::character varying]::text[])",
+     ("status", ["new", "paid"])),  # PostgreSQL 15 through SQLAlchemy
+    ("((status)::text = ANY ((ARRAY['a]'::character varying, 'b'::character varying])::text[]))",
+     ("status", ["a]", "b"])),  # pg_get_constraintdef, with a bracket inside a value
+    ('"Ship Mode"::text = ANY (ARRAY[\'air\'::text])', ("Ship Mode", ["air"])),
+    ("status IN ('a', 'b') AND total > 0", None),
+    ("length(code) IN ('a')", None),
+    ("level IN (1, 2)", None),
+])
+def test_parse_check_enum(sqltext: str, expected: tuple[str, list[str]] | None) -> None:
+    assert parse_check_enum(sqltext) == expected
+
+
+def test_parse_json_check_and_interval() -> None:
+    assert parse_json_check("json_valid(`doc`)") == "doc"
+    assert parse_json_check("json_valid(`big doc`)") == "big doc"
+    assert parse_json_check("json_valid(`doc`) and 1") is None
+    assert map_type(sqltypes.Interval(), None).type is LogicalType.INTERVAL  # not its DateTime impl
+    assert map_type(postgresql.INTERVAL(), postgresql.dialect()).type is LogicalType.INTERVAL
+    assert map_type(mysql.TINYINT(display_width=1), mysql.dialect()).type is LogicalType.BOOLEAN
+    assert map_type(mysql.TINYINT(), mysql.dialect()).type is LogicalType.INTEGER
 
 
 def test_redact_url_removes_every_secret() -> None:

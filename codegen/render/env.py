@@ -7,8 +7,7 @@ from pathlib import Path
 import jinja2
 
 from codegen.errors import TemplateError
-from codegen.render.layout import fit, tuple_literal
-from codegen.render.pyliteral import py_literal
+from codegen.render.jinja_ext import CodegenExtension
 
 
 def builtin_templates() -> Path:
@@ -42,9 +41,6 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        extensions=[CodegenExtension],
     )
-    env.filters["py"] = py_literal
-    env.filters["tuple_literal"] = tuple_literal
-    env.globals["fit"] = fit
-    env.filters["format_column"] = "{}.column".format
     return env

@@ -66,7 +66,7 @@ def render_project(
     target: str,
     options: dict[str, Any],
     overrides: Path | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, str]:
     """Every output file of the project by relative path, rendered but not yet formatted."""
     dirs = target_dirs(target, overrides)
@@ -74,14 +74,14 @@ def render_project(
     context = project_context(spec, options)
     planned = plan_files(env, template_names(dirs), context)
     files: dict[str, str] = {}
-    for entry in planned:
+    for done, entry in enumerate(planned, start=1):
         if entry.rendered:
             text = _render_one(env, entry, context)
         else:
             text = _read_plain(dirs, entry.template)
         files[entry.path] = _with_header(entry.path, text, context["header_command"])
         if progress:
-            progress(1)
+            progress(done, len(planned))
     return files
 
 
