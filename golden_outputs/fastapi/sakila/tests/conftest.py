@@ -41,7 +41,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
         cached.cache_clear()
     engine = get_engine()
     existing = set(inspect(engine).get_table_names())
-    clashes = sorted(existing & {table.name for table in Base.metadata.sorted_tables})
+    clashes = sorted(existing & {table.name for table in Base.metadata.tables.values()})
     if clashes:
         found = ", ".join(clashes)
         pytest.exit(f"TEST_DATABASE_URL must be an empty database; it has {found}", 2)
