@@ -105,6 +105,28 @@ def metadata_files(spec: Spec, target: str, options: dict[str, Any], files: dict
     }
 
 
+def recorded_options(
+    spec: Spec,
+    source: str,
+    auth: str,
+    schemas: list[str] | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    name: str | None,
+    templates: Path | None,
+) -> dict[str, Any]:
+    """What `.codegen/options.json` keeps so that `regenerate` and `check` can redo the run."""
+    options: dict[str, Any] = {
+        "auth": auth,
+        "source": spec.source.url if is_database_url(source) else source,
+    }
+    selection = {"schemas": schemas, "include": include, "exclude": exclude, "name": name}
+    options.update({key: value for key, value in selection.items() if value})
+    if templates is not None:
+        options["templates"] = str(templates)
+    return options
+
+
 def generate(
     source: str,
     output: Path,
@@ -126,7 +148,7 @@ def generate(
     if auth not in AUTH_MODES:
         raise CodegenError(f"unknown --auth {auth!r} (known: {', '.join(AUTH_MODES)})")
     spec = reflect(source, schemas=schemas, include=include, exclude=exclude, name=name)
-    options: dict[str, Any] = {"auth": auth}
+    options = recorded_options(spec, source, auth, schemas, include, exclude, name, templates)
     files = generate_files(spec, target, options, templates, progress)
     write_new_tree(output, {path: text.encode("utf-8") for path, text in files.items()})
     return files

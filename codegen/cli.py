@@ -103,6 +103,82 @@ def generate(
     typer.echo(f"wrote {len(files)} files to {output}", err=True)
 
 
+SourceOpt = Annotated[
+    str | None, typer.Option("--source", help="Source to read instead of the one recorded in .codegen/.")
+]
+
+
+@app.command()
+def regenerate(
+    project: Annotated[Path, typer.Argument(help="A project codegen generated.")] = Path("."),
+    source: SourceOpt = None,
+    templates: Annotated[Path | None, typer.Option("--templates", help="Template overrides.")] = None,
+) -> None:
+    """Re-read the source and merge the new output into PROJECT, keeping your edits."""
+    from codegen import update
+
+    try:
+        report = update.regenerate(project, source=source, templates=templates)
+    except CodegenError as error:
+        _fail(error)
+    for change in report.changes:
+        typer.echo(f"  {change}")
+    for label, paths in (("updated", report.written), ("created", report.created), ("removed", report.removed),
+                         ("merged with your edits", report.merged),
+                         ("kept (you edited it; its resource is gone)", report.kept)):
+        for path in paths:
+            typer.echo(f"{label}: {path}")
+    if report.conflicts:
+        for path in report.conflicts:
+            typer.echo(f"CONFLICT (both changed the same lines; see <<<<<<< markers): {path}", err=True)
+        raise typer.Exit(1)
+    if not report.touched:
+        typer.echo("up to date")
+
+
+@app.command()
+def check(
+    project: Annotated[Path, typer.Argument(help="A project codegen generated.")] = Path("."),
+    source: SourceOpt = None,
+) -> None:
+    """Exit 0 when regenerating PROJECT would change nothing, 1 (with a summary) when it would."""
+    from codegen import update
+
+    try:
+        changes, files = update.check(project, source=source)
+    except CodegenError as error:
+        _fail(error)
+    if not changes and not files:
+        typer.echo("up to date")
+        return
+    for change in changes:
+        typer.echo(f"  {change}")
+    typer.echo(f"{len(files)} generated file(s) would change: {', '.join(files[:10])}"
+               + (" ..." if len(files) > 10 else ""))
+    raise typer.Exit(1)
+
+
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="Spec file, source, or generated project (its recorded spec).")],
+    new: Annotated[str, typer.Argument(help="Spec file, source, or generated project.")],
+) -> None:
+    """List the API changes from OLD to NEW; exit 1 when one of them breaks clients."""
+    from codegen import update
+    from codegen.specdiff import diff_specs
+
+    try:
+        changes = diff_specs(update.load_for_diff(old), update.load_for_diff(new))
+    except CodegenError as error:
+        _fail(error)
+    for change in changes:
+        typer.echo(str(change))
+    if not changes:
+        typer.echo("no API changes")
+    if any(change.breaking for change in changes):
+        raise typer.Exit(1)
+
+
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on a terminal once there are enough files to wait for; silent otherwise."""

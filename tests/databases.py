@@ -273,9 +273,20 @@ def drop_all() -> None:
 
 
 def _sqlite_path(kind: str) -> Path:
-    directory = Path(tempfile.mkdtemp(prefix=f"cg_{kind}_"))
+    """A new file path in a temporary directory named `cg_<kind>_<pid>_...`."""
+    _drop_stale_dirs()
+    directory = Path(tempfile.mkdtemp(prefix=f"cg_{kind}_{os.getpid()}_"))
     _created_dirs.append(directory)
     return directory / f"{kind}.sqlite"
+
+
+@functools.cache
+def _drop_stale_dirs() -> None:
+    """Remove the temporary directories of test processes that died before their cleanup."""
+    for directory in Path(tempfile.gettempdir()).glob("cg_*_*_*"):
+        match = re.fullmatch(r"cg_[a-z]+_(\d+)_\w+", directory.name)
+        if match and directory.is_dir() and not _pid_alive(int(match[1])):
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def _sqlite_url(path: Path) -> str:

@@ -46,8 +46,11 @@ UV_REQUIREMENT = "uv==0.13.8"
 # Probe projects render one pyproject.toml per dialect; "mysql" is the dialect name MariaDB reflects as.
 PROBE_DIALECTS = ("sqlite", "postgresql", "mysql")
 # Variables of the calling environment that must not leak into a project's tests or server.
+# PYTHONDONTWRITEBYTECODE goes too: a user's shell normally lets Python cache bytecode, and without it
+# every test run and server start of a fresh venv compiles fastapi and SQLAlchemy from source again.
 SCRUBBED = ("DATABASE_URL", "TEST_DATABASE_URL", "API_KEYS", "READ_REQUIRES_KEY", "HOST", "PORT", "WORKERS",
-            "POOL_SIZE", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+            "POOL_SIZE", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTEST_ADDOPTS", "PYTEST_PLUGINS",
+            "PYTHONDONTWRITEBYTECODE")
 
 TIMINGS: list[tuple[str, float]] = []
 

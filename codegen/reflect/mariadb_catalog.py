@@ -6,13 +6,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 if TYPE_CHECKING:
     from codegen.reflect.database import TableInfo
 
+# Table-level CHECKs come back too (SQLAlchemy sees those already; a second look changes nothing), but
+# without a filter on LEVEL, which MariaDB only has since 10.5.10.
 _COLUMN_CHECKS = text(
     "SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
-    "WHERE CONSTRAINT_SCHEMA = :schema AND LEVEL = 'Column' ORDER BY TABLE_NAME, CONSTRAINT_NAME"
+    "WHERE CONSTRAINT_SCHEMA = :schema ORDER BY TABLE_NAME, CONSTRAINT_NAME"
 )
 
 
@@ -27,7 +30,11 @@ def mariadb_column_checks(
     wanted = {(table.schema, table.name) for table in tables}
     checks: dict[tuple[str | None, str], list[str]] = {}
     for schema in sorted({table.schema for table in tables}, key=lambda name: name or ""):
-        for table_name, clause in conn.execute(_COLUMN_CHECKS, {"schema": schema or current}).all():
+        try:
+            rows = conn.execute(_COLUMN_CHECKS, {"schema": schema or current}).all()
+        except DBAPIError:
+            return {}  # before MariaDB 10.2.22 the view has no TABLE_NAME: nothing to recover
+        for table_name, clause in rows:
             if (schema, table_name) in wanted:
                 checks.setdefault((schema, str(table_name)), []).append(str(clause))
     return checks

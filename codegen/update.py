@@ -1,0 +1,216 @@
+"""Keep a generated project current: `regenerate` merges a new output into it, `check` reports drift."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codegen import api
+from codegen.errors import CodegenError, OutputError, SpecError
+from codegen.merge import merge3
+from codegen.spec.io import read_spec
+from codegen.spec.model import Spec
+from codegen.specdiff import Change, diff_specs
+
+META = ".codegen"
+
+
+@dataclass
+class Project:
+    """What `.codegen/` says about a generated project."""
+
+    root: Path
+    spec: Spec
+    options: dict[str, Any]
+    manifest: dict[str, str]
+
+    @property
+    def target(self) -> str:
+        """The target the project was generated for."""
+        return str(self.options.get("target", "fastapi"))
+
+    @property
+    def render_options(self) -> dict[str, Any]:
+        """The options as generation takes them (without codegen's own bookkeeping)."""
+        return {k: v for k, v in self.options.items() if k not in ("codegen_version", "target")}
+
+
+@dataclass
+class UpdateReport:
+    """What a regeneration did or would do, file by file."""
+
+    changes: list[Change] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    @property
+    def touched(self) -> bool:
+        """True when any file changes."""
+        return bool(self.written or self.created or self.removed or self.merged or self.conflicts)
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_project(root: Path) -> Project:
+    """Read `.codegen/` of a generated project."""
+    meta = root / META
+    if not (meta / "manifest.json").is_file():
+        raise OutputError(f"{root}: not a codegen project (no {META}/manifest.json)")
+    try:
+        options = json.loads((meta / "options.json").read_text(encoding="utf-8"))
+        manifest = json.loads((meta / "manifest.json").read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise OutputError(f"{meta}: unreadable metadata ({exc})") from None
+    return Project(root, read_spec(meta / "spec.yaml"), options, manifest)
+
+
+def _templates(project: Project, override: Path | None) -> Path | None:
+    if override is not None:
+        return override
+    recorded = project.options.get("templates")
+    return Path(recorded) if recorded else None
+
+
+def new_spec(project: Project, source: str | None) -> Spec:
+    """The spec of the project's source now: `--source`, else the source recorded at generation."""
+    options = project.options
+    chosen = source or options.get("source") or project.spec.source.url
+    if not api.is_database_url(chosen) and not Path(chosen).exists() and (project.root / chosen).exists():
+        chosen = str(project.root / chosen)
+    return api.reflect(
+        chosen,
+        schemas=options.get("schemas"),
+        include=options.get("include"),
+        exclude=options.get("exclude"),
+        name=options.get("name") or project.spec.name,
+    )
+
+
+def _render(project: Project, spec: Spec, templates: Path | None) -> dict[str, str]:
+    return api.generate_files(spec, project.target, project.render_options, templates)
+
+
+def _user_file(root: Path, path: str) -> str | None:
+    try:
+        return (root / path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OutputError(f"{root / path}: cannot read ({exc})") from None
+
+
+def _plan_file(path: str, base: str | None, user: str | None, new: str | None, untouched: bool,
+               report: UpdateReport) -> str | None:
+    """The content the file should get, or None to leave (or remove) it; records what happens."""
+    if new == base:
+        return None
+    if user is None:
+        if base is None and new is not None:
+            report.created.append(path)
+            return new
+        return None  # deleted by the user: stays deleted
+    if user == base or untouched:
+        if new is None:
+            report.removed.append(path)
+        else:
+            report.written.append(path)
+        return new
+    if new is None:
+        report.kept.append(path)  # the resource is gone, but the user edited the file
+        return None
+    result = merge3(base or "", user, new)
+    if result.text == user:
+        return None
+    (report.conflicts if result.conflicts else report.merged).append(path)
+    return result.text
+
+
+def plan_update(project: Project, source: str | None = None,
+                templates: Path | None = None) -> tuple[UpdateReport, dict[str, str | None], Spec, dict[str, str]]:
+    """Compute the whole regeneration in memory: report, file contents (None: delete), new output."""
+    templates = _templates(project, templates)
+    spec = new_spec(project, source)
+    base = _render(project, project.spec, templates)
+    new = _render(project, spec, templates)
+    report = UpdateReport(changes=diff_specs(project.spec, spec))
+    contents: dict[str, str | None] = {}
+    paths = sorted(p for p in set(project.manifest) | set(base) | set(new) if not p.startswith(META + "/"))
+    for path in paths:
+        base_text = base.get(path)
+        if base_text is not None and path in project.manifest and _sha(base_text) != project.manifest[path]:
+            base_text = None  # codegen changed since: the pristine file cannot be rebuilt
+        user = _user_file(project.root, path)
+        untouched = user is not None and project.manifest.get(path) == _sha(user)
+        planned = _plan_file(path, base_text, user, new.get(path), untouched, report)
+        if planned is not None or path in report.removed:
+            contents[path] = planned
+    for path, text in new.items():
+        if path.startswith(META + "/"):
+            contents[path] = text
+    return report, contents, spec, new
+
+
+def _write(root: Path, contents: dict[str, str | None]) -> None:
+    """Stage every new file next to its target, then move them all into place, then delete."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in contents.items():
+            if text is None:
+                continue
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+            staged.append((Path(tmp), target))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    for path, text in contents.items():
+        if text is None:
+            (root / path).unlink(missing_ok=True)
+
+
+def regenerate(root: Path, source: str | None = None, templates: Path | None = None) -> UpdateReport:
+    """Merge a new generation into the project; conflicts get markers (the caller exits 1)."""
+    project = load_project(root)
+    report, contents, _spec, _new = plan_update(project, source, templates)
+    _write(root, contents)
+    return report
+
+
+def check(root: Path, source: str | None = None) -> tuple[list[Change], list[str]]:
+    """Spec changes and generated files that would change; both empty when the project is current."""
+    project = load_project(root)
+    spec = new_spec(project, source)
+    new = _render(project, spec, _templates(project, None))
+    generated = {p: _sha(t) for p, t in new.items() if not p.startswith(META + "/")}
+    files = sorted(p for p in set(generated) | set(project.manifest) if generated.get(p) != project.manifest.get(p))
+    return diff_specs(project.spec, spec), files
+
+
+def load_for_diff(reference: str) -> Spec:
+    """A spec from a spec file, a source URL or API description, or a generated project's directory."""
+    path = Path(reference)
+    if path.is_dir():
+        if not (path / META / "spec.yaml").is_file():
+            raise SpecError(f"{reference}: a directory without {META}/spec.yaml")
+        return read_spec(path / META / "spec.yaml")
+    return api.reflect(reference)
+
+
+__all__ = ["CodegenError", "UpdateReport", "check", "load_for_diff", "load_project", "regenerate"]
