@@ -84,9 +84,12 @@ def generate_files(
 ) -> dict[str, str]:
     """Every file of the project, formatted, with `.codegen/` metadata; nothing written."""
     from codegen.format import format_sources
-    from codegen.render.project import render_project
+    from codegen.render.project import render_copier_template, render_project
 
-    rendered = render_project(spec, target, options, templates, progress)
+    if options.get("template"):
+        rendered = render_copier_template(spec, options["template"], options.get("template_ref"), options)
+    else:
+        rendered = render_project(spec, target, options, templates, progress)
     files = format_sources(rendered, strict=strict_format)
     files.update(metadata_files(spec, target, options, files))
     return dict(sorted(files.items()))
@@ -133,6 +136,9 @@ def generate(
     *,
     target: str = "fastapi",
     auth: str = "apikey",
+    ci: bool = False,
+    template: str | None = None,
+    template_ref: str | None = None,
     schemas: list[str] | None = None,
     include: list[str] | None = None,
     exclude: list[str] | None = None,
@@ -149,6 +155,10 @@ def generate(
         raise CodegenError(f"unknown --auth {auth!r} (known: {', '.join(AUTH_MODES)})")
     spec = reflect(source, schemas=schemas, include=include, exclude=exclude, name=name)
     options = recorded_options(spec, source, auth, schemas, include, exclude, name, templates)
+    if ci:
+        options["ci"] = True
+    if template:
+        options.update({"template": template, **({"template_ref": template_ref} if template_ref else {})})
     files = generate_files(spec, target, options, templates, progress)
     write_new_tree(output, {path: text.encode("utf-8") for path, text in files.items()})
     return files

@@ -85,8 +85,17 @@ def generate(
     output: Annotated[Path, typer.Option("-o", "--output", help="New project directory.")],
     target: Annotated[str, typer.Option("--target", help="fastapi")] = "fastapi",
     auth: Annotated[str, typer.Option("--auth", help="apikey (default) or none.")] = "apikey",
+    ci: Annotated[
+        bool, typer.Option("--ci", help="Add GitHub workflows and a pre-commit hook that run codegen check.")
+    ] = False,
     templates: Annotated[
         Path | None, typer.Option("--templates", help="Folder of templates overriding the built-in ones.")
+    ] = None,
+    template: Annotated[
+        str | None, typer.Option("--template", help="A whole copier template set: a folder or a git URL.")
+    ] = None,
+    template_ref: Annotated[
+        str | None, typer.Option("--template-ref", help="Git tag or commit of --template.")
     ] = None,
     schema: SchemaOpt = None,
     include: IncludeOpt = None,
@@ -96,8 +105,9 @@ def generate(
     """Generate a complete API project from SOURCE into a new directory."""
     try:
         with _progress("rendering") as advance:
-            files = api.generate(source, output, target=target, auth=auth, schemas=schema, include=include,
-                                 exclude=exclude, name=name, templates=templates, progress=advance)
+            files = api.generate(source, output, target=target, auth=auth, ci=ci, schemas=schema,
+                                 include=include, exclude=exclude, name=name, templates=templates,
+                                 template=template, template_ref=template_ref, progress=advance)
     except CodegenError as error:
         _fail(error)
     typer.echo(f"wrote {len(files)} files to {output}", err=True)
@@ -195,6 +205,43 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     finally:
         if bars:
             bars[0].__exit__(None, None, None)
+
+
+templates_app = typer.Typer(help="Work with template sets.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+
+
+@templates_app.command("export")
+def templates_export(
+    target: Annotated[str, typer.Argument(help="fastapi or flask")],
+    directory: Annotated[Path, typer.Argument(help="New folder to copy the templates into.")],
+) -> None:
+    """Copy the built-in templates of TARGET into DIRECTORY as a starting point for your own."""
+    from codegen.render.env import export_templates
+
+    try:
+        count = export_templates(target, directory)
+    except CodegenError as error:
+        _fail(error)
+    typer.echo(f"copied {count} templates to {directory}; use them with --templates or --template")
+
+
+@templates_app.command("context")
+def templates_context(
+    source: Annotated[str, typer.Argument(help="Database URL, API description, or spec file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="YAML file for `copier copy --data-file`.")],
+) -> None:
+    """Write the context the templates receive for SOURCE, for rendering them with copier directly."""
+    import yaml
+
+    from codegen.render.context import project_context
+    from codegen.writer import write_text_atomic
+
+    try:
+        context = project_context(api.reflect(source), {"auth": "apikey"})
+    except CodegenError as error:
+        _fail(error)
+    write_text_atomic(output, yaml.safe_dump(context, sort_keys=False, allow_unicode=True))
 
 
 def main() -> None:

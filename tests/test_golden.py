@@ -60,3 +60,16 @@ def test_goldens_are_black_stable(in_repo: Path, tmp_path: Path, monkeypatch: py
         strict = api.generate_files(spec, "fastapi", {"auth": "apikey"}, strict_format=True)
         differing = sorted(path for path in fast if fast[path] != strict[path])
         assert not differing, f"{name}: files black would change: {differing}"
+
+
+def test_template_context_doc_is_complete_and_current(in_repo: Path, update_goldens: bool) -> None:
+    from codegen.render.context import project_context
+    from codegen.render.contextdoc import render_doc, undocumented
+
+    for name in sorted(SOURCES):
+        context = project_context(api.reflect(_source(name), name=name), {"auth": "apikey"})
+        assert undocumented(context) == []
+    doc = REPO / "docs" / "templates.md"
+    if update_goldens:
+        doc.write_text(render_doc(), encoding="utf-8")
+    assert doc.read_text(encoding="utf-8") == render_doc(), f"docs/templates.md is stale: {REFRESH}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from codegen import __version__
 from codegen.render.imports import Imports
 from codegen.render.pyliteral import py_str
 from codegen.render.samples import sample_plan
@@ -409,6 +410,8 @@ def project_context(spec: Spec, options: dict[str, Any]) -> Context:
         "schemas": sorted({r.db_schema for r in spec.resources if r.db_schema}),
         "sqlite_testable": sqlite_testable(spec),
         "auth": auth,
+        "ci": bool(options.get("ci", False)),
+        "codegen_version": __version__,
         "database_url_example": database_url_example(spec.source.url, spec.source.kind),
         "resources": resources,
     }

@@ -44,3 +44,15 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
         extensions=[CodegenExtension],
     )
     return env
+
+
+def export_templates(target: str, directory: Path) -> int:
+    """Copy a built-in target's templates (shared ones resolved) into a new folder."""
+    import shutil
+
+    source = target_dirs(target, None)[0]
+    if directory.exists() and any(directory.iterdir()):
+        raise TemplateError(f"{directory}: exists and is not empty")
+    shutil.copytree(source, directory, symlinks=False, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return sum(1 for path in directory.rglob("*") if path.is_file())

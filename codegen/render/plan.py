@@ -43,6 +43,11 @@ def _render_name(env: jinja2.Environment, text: str, context: dict[str, Any]) ->
     return env.from_string(text).render(context)
 
 
+def _kept(path: str) -> bool:
+    """copier's rule: a file or folder whose name renders empty is left out."""
+    return bool(path) and all(path.split("/"))
+
+
 def plan_files(env: jinja2.Environment, names: list[str], context: dict[str, Any]) -> list[PlannedFile]:
     """Expand each template name into output files, fanning `yield` names out per item."""
     planned: list[PlannedFile] = []
@@ -52,7 +57,7 @@ def plan_files(env: jinja2.Environment, names: list[str], context: dict[str, Any
         match = _YIELD.search(output)
         if match is None:
             path = _render_name(env, output, context)
-            if path and not path.endswith("/"):
+            if _kept(path):
                 planned.append(PlannedFile(path, name, rendered))
             continue
         variable, collection, inner = match.groups()

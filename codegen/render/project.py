@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,3 +92,24 @@ def _read_plain(dirs: list[Path], name: str) -> str:
         if path.is_file():
             return path.read_text(encoding="utf-8")
     raise TemplateError(f"{name}: template vanished while rendering")
+
+
+def render_copier_template(spec: Spec, source: str, ref: str | None, options: dict[str, Any]) -> dict[str, str]:
+    """Render a whole template set with copier: a local folder or a git repository at `ref`."""
+    import copier
+
+    context = project_context(spec, options)
+    with tempfile.TemporaryDirectory(prefix="codegen-copier-") as tmp:
+        try:
+            copier.run_copy(source, tmp, data=context, vcs_ref=ref, defaults=True, unsafe=True, quiet=True)
+        except Exception as exc:  # noqa: BLE001 - copier's errors vary; each becomes one line
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise TemplateError(f"{source}{'@' + ref if ref else ''}: {message}") from None
+        root = Path(tmp)
+        files = {}
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root).as_posix()
+            if path.is_file() and ".git" not in path.parts and not relative.startswith(".copier-answers"):
+                text = path.read_text(encoding="utf-8")
+                files[relative] = _with_header(relative, text, context["header_command"])
+    return files

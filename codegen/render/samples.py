@@ -109,7 +109,7 @@ class _Planner:
                 "name": relation.name,
                 "target": target.name,
                 "path": target.path,
-                "pairs": list(zip(relation.fields, relation.target_fields, strict=True)),
+                "pairs": [list(pair) for pair in zip(relation.fields, relation.target_fields, strict=True)],
                 "key": target.primary_key,
                 "segment": self.nested_path(resource, relation),
             })
