@@ -42,6 +42,12 @@ def snake_case(name: str) -> str:
     return re.sub(r"_+", "_", text)
 
 
+def _identifier_text(text: str) -> str:
+    """`text` with every character that cannot stand in an identifier made `_`."""
+    cleaned = "".join(char if f"a{char}".isidentifier() else "_" for char in text)
+    return re.sub(r"_+", "_", cleaned).strip("_")
+
+
 def kebab_case(name: str) -> str:
     """`invoice_line` -> `invoice-line`."""
     return snake_case(name).replace("_", "-")
@@ -71,7 +77,7 @@ def json_name(column: str, taken: Iterable[str]) -> str:
 
 def python_identifier(name: str, taken: Iterable[str], reserved: frozenset[str] = RESERVED_ATTRIBUTES) -> str:
     """A valid, readable Python attribute for a JSON name; keywords and shadowing names get `_`."""
-    ident = snake_case(name) or "field"
+    ident = _identifier_text(snake_case(name)) or "field"
     if not ident.isidentifier() or ident[0].isdigit():
         ident = f"n_{ident}"
     if ident in reserved:
@@ -81,7 +87,7 @@ def python_identifier(name: str, taken: Iterable[str], reserved: frozenset[str] 
 
 def class_name(name: str, taken: Iterable[str]) -> str:
     """A PascalCase class name that shadows nothing the generated modules import."""
-    ident = pascal_case(name) or "Resource"
+    ident = _identifier_text(pascal_case(name)) or "Resource"
     if ident[0].isdigit():
         ident = f"T{ident}"
     if ident in GENERATED_NAMES or keyword.iskeyword(ident):
@@ -91,7 +97,7 @@ def class_name(name: str, taken: Iterable[str]) -> str:
 
 def module_name(name: str, taken: Iterable[str]) -> str:
     """A module file name (without .py): a snake identifier that is not a keyword."""
-    ident = snake_case(name) or "resource"
+    ident = _identifier_text(snake_case(name)) or "resource"
     if ident[0].isdigit():
         ident = f"t_{ident}"
     if keyword.iskeyword(ident) or ident in {"base", "deps"}:

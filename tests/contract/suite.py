@@ -128,6 +128,7 @@ class ContractReport:
     failures: list[Failure] = dataclass_field(default_factory=list)
     skips: list[Skip] = dataclass_field(default_factory=list)
     areas: Counter[str] = dataclass_field(default_factory=Counter)
+    area_seconds: Counter[str] = dataclass_field(default_factory=Counter)
     notes: list[str] = dataclass_field(default_factory=list)
 
     @property
@@ -137,7 +138,8 @@ class ContractReport:
 
     def summary(self) -> str:
         """One line: how many checks, failures, skips, requests, seconds."""
-        areas = ", ".join(f"{area} {count}" for area, count in sorted(self.areas.items()))
+        areas = ", ".join(f"{area} {count} in {self.area_seconds[area]:.1f} s"
+                          for area, count in sorted(self.areas.items()))
         return (f"{self.checks} contract checks, {len(self.failures)} failed, {len(self.skips)} skipped; "
                 f"{self.requests} requests in {self.seconds:.1f} s ({areas})")
 
@@ -427,7 +429,8 @@ class _Run:
         self.full = depth == "full"
         self.report = ContractReport(self.base_url)
         self.client = httpx.Client(base_url=self.base_url, timeout=60.0, follow_redirects=False)
-        self.engine: Engine = create_engine(database_url, poolclass=NullPool)
+        self.engine: Engine = create_engine(database_url, pool_size=1, max_overflow=2) if not database_url.startswith(
+            "sqlite") else create_engine(database_url, poolclass=NullPool)
         self.resources = {r.name: r for r in spec.resources}
         self.area = "service"
         self.resource: Resource | None = None
@@ -456,6 +459,7 @@ class _Run:
     @contextlib.contextmanager
     def section(self, area: str, resource: Resource | None = None) -> Iterator[None]:
         self.area, self.resource = area, resource
+        started = clock.perf_counter()
         try:
             yield
         except _Abort:
@@ -463,6 +467,8 @@ class _Run:
         except Exception as exc:  # noqa: BLE001 - a surprise in one section must not hide the others
             tail = "".join(traceback.format_exception(exc)[-3:])
             self.check(f"{area} section ran to the end", False, "no exception", f"{type(exc).__name__}: {tail}")
+        finally:
+            self.report.area_seconds[area] += clock.perf_counter() - started
 
     # -- HTTP -------------------------------------------------------------------------------------------
 
