@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 from collections.abc import Callable
@@ -12,9 +13,7 @@ from codegen import __version__
 from codegen.errors import CodegenError, SourceError
 from codegen.reflect.database import Progress
 from codegen.spec.io import read_spec
-from codegen.spec.model import Spec
-
-SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+from codegen.spec.model import Resource, Spec
 
 
 def is_database_url(source: str) -> bool:
@@ -48,17 +47,15 @@ def reflect(
     return _select(spec, include or [], exclude or [], name)
 
 
+def _matches(resource: Resource, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatchcase(resource.name, p) or fnmatch.fnmatchcase(resource.table, p) for p in patterns)
+
+
 def _select(spec: Spec, include: list[str], exclude: list[str], name: str | None) -> Spec:
     """A spec file narrowed by --include/--exclude and renamed by --name."""
-    import fnmatch
-
-    def keep(resource_name: str, table: str) -> bool:
-        match = lambda patterns: any(  # noqa: E731
-            fnmatch.fnmatchcase(resource_name, p) or fnmatch.fnmatchcase(table, p) for p in patterns
-        )
-        return (not include or match(include)) and not match(exclude)
-
-    resources = [r for r in spec.resources if keep(r.name, r.table)]
+    resources = [
+        r for r in spec.resources if (not include or _matches(r, include)) and not _matches(r, exclude)
+    ]
     if not resources:
         raise CodegenError("no resources left after --include/--exclude")
     kept = {r.name for r in resources}

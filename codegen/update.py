@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen import api
-from codegen.errors import CodegenError, OutputError, SpecError
+from codegen.errors import OutputError, SpecError
 from codegen.merge import merge3
 from codegen.spec.io import read_spec
 from codegen.spec.model import Spec
@@ -136,9 +136,10 @@ def _plan_file(path: str, base: str | None, user: str | None, new: str | None, u
     return result.text
 
 
-def plan_update(project: Project, source: str | None = None,
-                templates: Path | None = None) -> tuple[UpdateReport, dict[str, str | None], Spec, dict[str, str]]:
-    """Compute the whole regeneration in memory: report, file contents (None: delete), new output."""
+def plan_update(
+    project: Project, source: str | None = None, templates: Path | None = None
+) -> tuple[UpdateReport, dict[str, str | None]]:
+    """Compute the whole regeneration in memory: the report and the file contents (None: delete)."""
     templates = _templates(project, templates)
     spec = new_spec(project, source)
     base = _render(project, project.spec, templates)
@@ -158,7 +159,7 @@ def plan_update(project: Project, source: str | None = None,
     for path, text in new.items():
         if path.startswith(META + "/"):
             contents[path] = text
-    return report, contents, spec, new
+    return report, contents
 
 
 def _write(root: Path, contents: dict[str, str | None]) -> None:
@@ -188,7 +189,7 @@ def _write(root: Path, contents: dict[str, str | None]) -> None:
 def regenerate(root: Path, source: str | None = None, templates: Path | None = None) -> UpdateReport:
     """Merge a new generation into the project; conflicts get markers (the caller exits 1)."""
     project = load_project(root)
-    report, contents, _spec, _new = plan_update(project, source, templates)
+    report, contents = plan_update(project, source, templates)
     _write(root, contents)
     return report
 
@@ -212,5 +213,3 @@ def load_for_diff(reference: str) -> Spec:
         return read_spec(path / META / "spec.yaml")
     return api.reflect(reference)
 
-
-__all__ = ["CodegenError", "UpdateReport", "check", "load_for_diff", "load_project", "regenerate"]
