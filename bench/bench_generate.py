@@ -124,7 +124,9 @@ def bench_regenerate(pristine: Path, args: argparse.Namespace, codegen: list[str
         project = _fresh(counter.next("regen"))
         made = run([*codegen, "generate", url, "--target", "fastapi", "-o", str(project)])
         if not made.ok:
-            regenerate.failure = f"setup `codegen generate` exit {made.returncode}: {made.reason()}"
+            why = f"setup `codegen generate` exit {made.returncode}: {made.reason()}"
+            for series in (check_drift, regenerate, check_clean):
+                series.failure = why
             return False
         synth_db.mutate(url)
         setup_seconds.append(time.perf_counter() - start)
@@ -156,7 +158,8 @@ def bench_regenerate(pristine: Path, args: argparse.Namespace, codegen: list[str
             if not one_round(warm=False):
                 break
     peer_or_none = None if args.no_peer else peer
-    for name, series in (("check_drift", check_drift), ("regenerate", regenerate), ("check_clean", check_clean)):
+    measured = (("check_drift", check_drift), ("regenerate", regenerate), ("check_clean", check_clean))
+    for name, series in measured:
         line = figure_line(f"{prefix}_{name}", series, peer_or_none)
         if series.ok():
             line += f" [exit {'/'.join(str(c) for c in sorted(set(series.codes)))}]"
@@ -171,7 +174,8 @@ def bench_regenerate(pristine: Path, args: argparse.Namespace, codegen: list[str
     if not args.no_peer:
         print(f"  sqlacodegen: {shown(peer_cmd)}")
     results[prefix] = {"available": True,
-                       "series": [benchlib.series_data(s) for s in (check_drift, regenerate, check_clean, peer)]}
+                       "series": [benchlib.series_data(s)
+                                  for s in (check_drift, regenerate, check_clean, peer)]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each command (default 5)")
     parser.add_argument("--no-peer", action="store_true", help="do not run sqlacodegen")
     parser.add_argument("--skip-regenerate", action="store_true", help="time generate only")
-    parser.add_argument("--keep", action="store_true", help="keep the generated projects under bench/out/generate/")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the generated projects under bench/out/generate/")
     args = parser.parse_args(argv)
 
     pristine = synth_db.OUT_DIR / f"synth{args.tables}.sqlite"
@@ -199,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     bench_generate(synth_db.sqlite_url(pristine), args, codegen, sqlacodegen, counter, results)
     if not args.skip_regenerate:
         bench_regenerate(pristine, args, codegen, sqlacodegen, counter, results)
-    print(f"  reproduce: .venv/bin/python bench/bench_generate.py --tables {args.tables} --repeats {args.repeats}")
+    print(f"  reproduce: .venv/bin/python bench/bench_generate.py --tables {args.tables} "
+          f"--repeats {args.repeats}")
     benchlib.save_results(OUT.parent / "generate_results.json", results)
     if not args.keep:
         for path in OUT.glob("project*"):

@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="timed runs of each command (default 5)")
     parser.add_argument("--db", type=Path, help="SQLite file (default bench/out/synth<N>.sqlite)")
     parser.add_argument("--url", help="reflect this database URL instead of the SQLite file")
-    parser.add_argument("--build", action="store_true", help="with --url: build the synthetic schema there first")
+    parser.add_argument("--build", action="store_true",
+                        help="with --url: build the synthetic schema there first")
     parser.add_argument("--no-peer", action="store_true", help="do not run sqlacodegen")
     parser.add_argument("--no-json", action="store_true", help="do not also time `codegen reflect -o x.json`")
     parser.add_argument("--profile", action="store_true", help="also show where codegen's time goes")
@@ -188,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         detail(as_json)
     detail(reflect_only)
     detail(with_yaml)
-    print(f"  reproduce: .venv/bin/python bench/bench_reflect.py --tables {args.tables} --repeats {args.repeats}"
+    print(f"  reproduce: .venv/bin/python bench/bench_reflect.py --tables {args.tables} "
+          f"--repeats {args.repeats}"
           + (f" --url {url}" if args.url else ""))
     print(f"  codegen:     {shown(ours_cmd)}")
     if not args.no_peer:

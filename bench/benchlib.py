@@ -166,5 +166,6 @@ def save_results(path: Path, results: dict[str, object]) -> None:
 
 def series_data(series: Series) -> dict[str, object]:
     return {"label": series.label, "times": [round(t, 4) for t in series.times],
-            "median": round(series.median, 4) if series.times else None, "exit_codes": sorted(set(series.codes)),
+            "median": round(series.median, 4) if series.times else None,
+            "exit_codes": sorted(set(series.codes)),
             "failure": series.failure}

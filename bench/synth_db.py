@@ -134,7 +134,10 @@ def plan_schema(tables: int = DEFAULT_TABLES, seed: int = DEFAULT_SEED) -> list[
             target_name = table_name(target)
             plan.columns.append(ColumnPlan(take(f"{target_name}_id"), "fk", target=target_name))
         while len(plan.columns) < COLUMNS_PER_TABLE:
-            kind = _KINDS[(len(plan.columns) + index) % len(_KINDS)] if rng.random() < 0.5 else rng.choice(_KINDS)
+            if rng.random() < 0.5:
+                kind = _KINDS[(len(plan.columns) + index) % len(_KINDS)]
+            else:
+                kind = rng.choice(_KINDS)
             length = rng.choice(_LENGTHS) if kind == "varchar" else None
             plan.columns.append(ColumnPlan(take(rng.choice(_POOLS[kind])), kind, length=length))
         varchars = [c.name for c in plan.columns if c.kind == "varchar"]
@@ -349,12 +352,14 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", nargs="?", type=Path,
                         help="SQLite file to write (default: bench/out/synth<N>.sqlite)")
-    parser.add_argument("--url", help="build on this PostgreSQL URL instead (the database is created if missing)")
+    parser.add_argument("--url",
+                        help="build on this PostgreSQL URL instead (the database is created if missing)")
     parser.add_argument("--tables", type=int, default=DEFAULT_TABLES, help="number of tables (default 300)")
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="rows per table (default 5)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the schema and the rows")
     parser.add_argument("--mutate", action="store_true",
-                        help=f"do not build: add column {MUTATE_COLUMN!r} to table 17 of an existing database")
+                        help=f"do not build: add column {MUTATE_COLUMN!r} to table 17 "
+                             "of an existing database")
     args = parser.parse_args(argv)
     if args.url and args.path:
         parser.error("give a SQLite path or --url, not both")

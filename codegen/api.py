@@ -30,8 +30,29 @@ def reflect(
     exclude: list[str] | None = None,
     name: str | None = None,
     progress: Progress | None = None,
+    etl: bool = False,
 ) -> Spec:
-    """The spec of a source: a database URL, an API description, or a spec file."""
+    """The spec of a source: a database URL, an API description, or a spec file.
+
+    With `etl`, a spec without ETL jobs gets one per resource (personal data marked by name).
+    """
+    spec = _reflect(source, schemas=schemas, include=include, exclude=exclude, name=name, progress=progress)
+    if etl:
+        from codegen.reflect.etl import add_etl_jobs
+
+        spec = add_etl_jobs(spec)
+    return spec
+
+
+def _reflect(
+    source: str,
+    *,
+    schemas: list[str] | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    name: str | None,
+    progress: Progress | None,
+) -> Spec:
     if is_database_url(source):
         from codegen.reflect.build import build_spec
         from codegen.reflect.database import reflect_database
@@ -43,8 +64,24 @@ def reflect(
         raise SourceError(f"{source}: no such file, and not a database URL")
     if path.is_dir():
         raise SourceError(f"{source}: is a directory, not a database URL or a spec file")
+    if is_api_description(path):
+        from codegen.reflect.openapi import reflect_openapi
+
+        return reflect_openapi(source, name=name)
     spec = read_spec(path)
     return _select(spec, include or [], exclude or [], name)
+
+
+def is_api_description(path: Path) -> bool:
+    """True when the file is an OpenAPI or Swagger description rather than a codegen spec."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    if "spec_version" in head:
+        return False
+    return any(marker in head for marker in ("openapi", "swagger")) or path.suffix in (".yml",) and "paths" in head
 
 
 def _matches(resource: Resource, patterns: list[str]) -> bool:
@@ -56,19 +93,22 @@ def _select(spec: Spec, include: list[str], exclude: list[str], name: str | None
     resources = [
         r for r in spec.resources if (not include or _matches(r, include)) and not _matches(r, exclude)
     ]
-    if not resources:
+    if not resources and spec.resources:
         raise CodegenError("no resources left after --include/--exclude")
     kept = {r.name for r in resources}
+    jobs = [job for job in spec.etl if job.resource in kept]
     resources = [
         r.model_copy(update={"relationships": [rel for rel in r.relationships if rel.target in kept
                                                 and (rel.through is None or rel.through in kept)]})
         for r in resources
     ]
-    return spec.model_copy(update={"resources": resources, "name": name or spec.name})
+    return spec.model_copy(update={"resources": resources, "etl": jobs, "name": name or spec.name})
 
 
-TARGETS = ("fastapi",)
+TARGETS = ("fastapi", "flask")
 AUTH_MODES = ("apikey", "none")
+ETL_ENGINES = ("local", "dask")
+ETL_SCHEDULERS = ("cron", "airflow", "dagster")
 
 
 def generate_files(
@@ -78,17 +118,21 @@ def generate_files(
     templates: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     strict_format: bool = False,
+    metadata: bool = True,
 ) -> dict[str, str]:
-    """Every file of the project, formatted, with `.codegen/` metadata; nothing written."""
+    """Every file of the project, formatted, with `.codegen/` metadata unless told not to."""
     from codegen.format import format_sources
     from codegen.render.project import render_copier_template, render_project
 
     if options.get("template"):
-        rendered = render_copier_template(spec, options["template"], options.get("template_ref"), options)
+        rendered = render_copier_template(
+            spec, options["template"], options.get("template_ref"), options, target
+        )
     else:
         rendered = render_project(spec, target, options, templates, progress)
     files = format_sources(rendered, strict=strict_format)
-    files.update(metadata_files(spec, target, options, files))
+    if metadata:
+        files.update(metadata_files(spec, target, options, files))
     return dict(sorted(files.items()))
 
 
@@ -105,6 +149,34 @@ def metadata_files(spec: Spec, target: str, options: dict[str, Any], files: dict
     }
 
 
+def etl_options(etl: bool, engine: str = "local", scheduler: str = "cron") -> dict[str, Any]:
+    """The options `--etl`, `--etl-engine` and `--etl-scheduler` record (nothing without `--etl`)."""
+    if engine not in ETL_ENGINES:
+        raise CodegenError(f"unknown --etl-engine {engine!r} (known: {', '.join(ETL_ENGINES)})")
+    if scheduler not in ETL_SCHEDULERS:
+        raise CodegenError(f"unknown --etl-scheduler {scheduler!r} (known: {', '.join(ETL_SCHEDULERS)})")
+    if not etl:
+        if engine != "local" or scheduler != "cron":
+            raise CodegenError("--etl-engine and --etl-scheduler need --etl")
+        return {}
+    options: dict[str, Any] = {"etl": True}
+    if engine != "local":
+        options["etl_engine"] = engine
+    if scheduler != "cron":
+        options["etl_scheduler"] = scheduler
+    return options
+
+
+def _portable_source(spec: Spec, source: str) -> str:
+    """The source to record: the redacted URL (a SQLite file made absolute), or the file path."""
+    if not is_database_url(source):
+        return str(Path(source).resolve())
+    url = spec.source.url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        return "sqlite:///" + str(Path(url[len("sqlite:///") :]).resolve())
+    return url
+
+
 def recorded_options(
     spec: Spec,
     source: str,
@@ -116,10 +188,7 @@ def recorded_options(
     templates: Path | None,
 ) -> dict[str, Any]:
     """What `.codegen/options.json` keeps so that `regenerate` and `check` can redo the run."""
-    options: dict[str, Any] = {
-        "auth": auth,
-        "source": spec.source.url if is_database_url(source) else source,
-    }
+    options: dict[str, Any] = {"auth": auth, "source": _portable_source(spec, source)}
     selection = {"schemas": schemas, "include": include, "exclude": exclude, "name": name}
     options.update({key: value for key, value in selection.items() if value})
     if templates is not None:
@@ -142,6 +211,9 @@ def generate(
     name: str | None = None,
     templates: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    etl: bool = False,
+    etl_engine: str = "local",
+    etl_scheduler: str = "cron",
 ) -> dict[str, str]:
     """Reflect SOURCE, render the project, and write it to a new directory atomically."""
     from codegen.writer import write_new_tree
@@ -150,8 +222,10 @@ def generate(
         raise CodegenError(f"unknown target {target!r} (known: {', '.join(TARGETS)})")
     if auth not in AUTH_MODES:
         raise CodegenError(f"unknown --auth {auth!r} (known: {', '.join(AUTH_MODES)})")
-    spec = reflect(source, schemas=schemas, include=include, exclude=exclude, name=name)
+    options_etl = etl_options(etl, etl_engine, etl_scheduler)
+    spec = reflect(source, schemas=schemas, include=include, exclude=exclude, name=name, etl=etl)
     options = recorded_options(spec, source, auth, schemas, include, exclude, name, templates)
+    options.update(options_etl)
     if ci:
         options["ci"] = True
     if template:

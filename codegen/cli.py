@@ -25,6 +25,9 @@ SchemaOpt = Annotated[list[str] | None, typer.Option("--schema", help="Database 
 IncludeOpt = Annotated[list[str] | None, typer.Option("--include", help="Glob of tables to keep (repeatable).")]
 ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="Glob of tables to leave out (repeatable).")]
 NameOpt = Annotated[str | None, typer.Option("--name", help="Project name (default: from the source).")]
+EtlOpt = Annotated[
+    bool, typer.Option("--etl", help="Add ETL jobs (one per resource) to the spec and an etl/ package to the project.")
+]
 
 
 def _fail(error: CodegenError) -> None:
@@ -60,13 +63,14 @@ def reflect(
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     name: NameOpt = None,
+    etl: EtlOpt = False,
 ) -> None:
     """Read SOURCE and print (or write) its intermediate spec."""
     from codegen.spec.io import dump_spec
 
     try:
         spec = api.reflect(source, schemas=schema, include=include, exclude=exclude, name=name,
-                           progress=_stderr_progress)
+                           progress=_stderr_progress, etl=etl)
         fmt = "json" if output is not None and output.suffix == ".json" else "yaml"
         text = dump_spec(spec, fmt)
         if output is None:
@@ -83,7 +87,7 @@ def reflect(
 def generate(
     source: Annotated[str, typer.Argument(help="Database URL, API description, or spec file.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="New project directory.")],
-    target: Annotated[str, typer.Option("--target", help="fastapi")] = "fastapi",
+    target: Annotated[str, typer.Option("--target", help="fastapi or flask")] = "fastapi",
     auth: Annotated[str, typer.Option("--auth", help="apikey (default) or none.")] = "apikey",
     ci: Annotated[
         bool, typer.Option("--ci", help="Add GitHub workflows and a pre-commit hook that run codegen check.")
@@ -101,13 +105,21 @@ def generate(
     include: IncludeOpt = None,
     exclude: ExcludeOpt = None,
     name: NameOpt = None,
+    etl: EtlOpt = False,
+    etl_engine: Annotated[
+        str, typer.Option("--etl-engine", help="local (default): one process per run; dask: partitions on Dask.")
+    ] = "local",
+    etl_scheduler: Annotated[
+        str, typer.Option("--etl-scheduler", help="cron (default, crontab lines only), airflow or dagster.")
+    ] = "cron",
 ) -> None:
     """Generate a complete API project from SOURCE into a new directory."""
     try:
         with _progress("rendering") as advance:
             files = api.generate(source, output, target=target, auth=auth, ci=ci, schemas=schema,
                                  include=include, exclude=exclude, name=name, templates=templates,
-                                 template=template, template_ref=template_ref, progress=advance)
+                                 template=template, template_ref=template_ref, progress=advance,
+                                 etl=etl, etl_engine=etl_engine, etl_scheduler=etl_scheduler)
     except CodegenError as error:
         _fail(error)
     typer.echo(f"wrote {len(files)} files to {output}", err=True)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from codegen.cache import cache_root
 from codegen.errors import TemplateError
 
 from functools import lru_cache
@@ -61,10 +62,7 @@ def black_format(source: str) -> str:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("CODEGEN_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "codegen"
-    )
-    return Path(base) / f"black-{black_version()}"
+    return cache_root() / f"black-{black_version()}"
 
 
 def _key(source: str) -> str:

@@ -6,6 +6,7 @@ import keyword
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from pydantic import BaseModel
 
@@ -21,6 +22,13 @@ GENERATED_NAMES = frozenset(
         "body", "resource", "values", "item", "where",
     }
 )
+# Names the generated module of an API description's models imports or declares.
+MODEL_RESERVED = frozenset(
+    {
+        "Annotated", "Any", "ApiModel", "BaseModel", "ConfigDict", "Discriminator", "Field", "Literal",
+        "Tag", "UUID", "date", "datetime", "time", "discriminate", "Union", "ClassVar",
+    }
+)
 # Attributes of pydantic's BaseModel: a field with one of these names shadows a method.
 PYDANTIC_NAMES = frozenset(name for name in dir(BaseModel) if not name.startswith("_"))
 RESERVED_ATTRIBUTES = GENERATED_NAMES | PYDANTIC_NAMES | frozenset(keyword.kwlist)
@@ -31,10 +39,13 @@ _NON_WORD = re.compile(r"[^\w]+")
 
 def _ascii_fold(text: str) -> str:
     """Letters with accents lose them; other Unicode letters stay (they are valid identifiers)."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
+@lru_cache(maxsize=65536)
 def snake_case(name: str) -> str:
     """`AlbumId` -> `album_id`, `Order Details` -> `order_details`, `HTTPCode` -> `http_code`."""
     text = _CAMEL_BOUNDARY.sub("_", _ascii_fold(name))
@@ -44,6 +55,8 @@ def snake_case(name: str) -> str:
 
 def _identifier_text(text: str) -> str:
     """`text` with every character that cannot stand in an identifier made `_`."""
+    if f"a{text}".isidentifier():
+        return text.strip("_")
     cleaned = "".join(char if f"a{char}".isidentifier() else "_" for char in text)
     return re.sub(r"_+", "_", cleaned).strip("_")
 

@@ -13,9 +13,11 @@ from typing import Any
 from codegen import api
 from codegen.errors import OutputError, SpecError
 from codegen.merge import merge3
+from codegen.render.project import USER_OWNED
 from codegen.spec.io import read_spec
 from codegen.spec.model import Spec
 from codegen.specdiff import Change, diff_specs
+from codegen.writer import file_mode
 
 META = ".codegen"
 
@@ -88,17 +90,30 @@ def new_spec(project: Project, source: str | None) -> Spec:
     chosen = source or options.get("source") or project.spec.source.url
     if not api.is_database_url(chosen) and not Path(chosen).exists() and (project.root / chosen).exists():
         chosen = str(project.root / chosen)
-    return api.reflect(
+    spec = api.reflect(
         chosen,
         schemas=options.get("schemas"),
         include=options.get("include"),
         exclude=options.get("exclude"),
         name=options.get("name") or project.spec.name,
+        etl=bool(options.get("etl")),
     )
+    return _keep_etl_jobs(spec, project.spec)
 
 
-def _render(project: Project, spec: Spec, templates: Path | None) -> dict[str, str]:
-    return api.generate_files(spec, project.target, project.render_options, templates)
+def _keep_etl_jobs(spec: Spec, recorded: Spec) -> Spec:
+    """The recorded ETL jobs (maybe edited) for resources that still exist; new resources get defaults."""
+    if not recorded.etl or not spec.etl:
+        return spec
+    names = {resource.name for resource in spec.resources}
+    kept = [job for job in recorded.etl if job.resource in names]
+    covered = {job.resource for job in kept}
+    added = [job for job in spec.etl if job.resource not in covered and job.name not in {j.name for j in kept}]
+    return spec.model_copy(update={"etl": kept + added})
+
+
+def _render(project: Project, spec: Spec, templates: Path | None, metadata: bool = True) -> dict[str, str]:
+    return api.generate_files(spec, project.target, project.render_options, templates, metadata=metadata)
 
 
 def _user_file(root: Path, path: str) -> str | None:
@@ -142,12 +157,14 @@ def plan_update(
     """Compute the whole regeneration in memory: the report and the file contents (None: delete)."""
     templates = _templates(project, templates)
     spec = new_spec(project, source)
-    base = _render(project, project.spec, templates)
+    base = _render(project, project.spec, templates, metadata=False)
     new = _render(project, spec, templates)
     report = UpdateReport(changes=diff_specs(project.spec, spec))
     contents: dict[str, str | None] = {}
     paths = sorted(p for p in set(project.manifest) | set(base) | set(new) if not p.startswith(META + "/"))
     for path in paths:
+        if path.startswith(USER_OWNED) and (project.root / path).exists():
+            continue  # the user's file: never overwritten, merged or removed
         base_text = base.get(path)
         if base_text is not None and path in project.manifest and _sha(base_text) != project.manifest[path]:
             base_text = None  # codegen changed since: the pristine file cannot be rebuilt
@@ -174,6 +191,7 @@ def _write(root: Path, contents: dict[str, str | None]) -> None:
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
+            os.chmod(tmp, target.stat().st_mode & 0o7777 if target.exists() else file_mode())
             staged.append((Path(tmp), target))
     except BaseException:
         for tmp, _ in staged:
@@ -198,7 +216,7 @@ def check(root: Path, source: str | None = None) -> tuple[list[Change], list[str
     """Spec changes and generated files that would change; both empty when the project is current."""
     project = load_project(root)
     spec = new_spec(project, source)
-    new = _render(project, spec, _templates(project, None))
+    new = _render(project, spec, _templates(project, None), metadata=False)
     generated = {p: _sha(t) for p, t in new.items() if not p.startswith(META + "/")}
     files = sorted(p for p in set(generated) | set(project.manifest) if generated.get(p) != project.manifest.get(p))
     return diff_specs(project.spec, spec), files

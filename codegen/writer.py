@@ -18,10 +18,22 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_mode() -> int:
+    """0o666 less the umask: what a plain open() would give (mkstemp gives 0o600)."""
+    return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
 
 
 def _fill(root: Path, files: Mapping[str, bytes]) -> None:
@@ -46,6 +58,7 @@ def write_new_tree(out_dir: Path, files: Mapping[str, bytes]) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     try:
         _fill(staging, files)
+        os.chmod(staging, 0o777 & ~_umask())
         if out_dir.exists():
             out_dir.rmdir()
         os.replace(staging, out_dir)

@@ -48,9 +48,22 @@ PROBE_DIALECTS = ("sqlite", "postgresql", "mysql")
 # Variables of the calling environment that must not leak into a project's tests or server.
 # PYTHONDONTWRITEBYTECODE goes too: a user's shell normally lets Python cache bytecode, and without it
 # every test run and server start of a fresh venv compiles fastapi and SQLAlchemy from source again.
-SCRUBBED = ("DATABASE_URL", "TEST_DATABASE_URL", "API_KEYS", "READ_REQUIRES_KEY", "HOST", "PORT", "WORKERS",
-            "POOL_SIZE", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTEST_ADDOPTS", "PYTEST_PLUGINS",
-            "PYTHONDONTWRITEBYTECODE")
+SCRUBBED = (
+    "DATABASE_URL",
+    "TEST_DATABASE_URL",
+    "API_KEYS",
+    "READ_REQUIRES_KEY",
+    "HOST",
+    "PORT",
+    "WORKERS",
+    "POOL_SIZE",
+    "VIRTUAL_ENV",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
+    "PYTHONDONTWRITEBYTECODE",
+)
 
 TIMINGS: list[tuple[str, float]] = []
 
@@ -80,7 +93,7 @@ def timing_table(timings: Iterable[tuple[str, float]] | None = None) -> str:
 
 
 def project_requirements(project_dir: Path) -> list[str]:
-    """Every requirement a generated project declares: dependencies, the `test` extra, build-system requires."""
+    """Every requirement of a generated project: dependencies, the `test` extra, build-system requires."""
     data = tomllib.loads((Path(project_dir) / "pyproject.toml").read_text(encoding="utf-8"))
     project = data.get("project", {})
     found = list(project.get("dependencies", []))
@@ -159,8 +172,18 @@ def wheelhouse(extra: Iterable[str] = ()) -> Path:
             shutil.rmtree(building, ignore_errors=True)
             building.mkdir(parents=True)
             (building / "requirements.txt").write_text(listing, encoding="utf-8")
-            command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-                       "--wheel-dir", str(building), "--requirement", str(building / "requirements.txt")]
+            command = [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--wheel-dir",
+                str(building),
+                "--requirement",
+                str(building / "requirements.txt"),
+            ]
             done = subprocess.run(command, capture_output=True, text=True, timeout=900)
             if done.returncode != 0:
                 raise HarnessError(f"pip wheel failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -179,7 +202,7 @@ def _base_python() -> str:
 
 
 def uv() -> Path | None:
-    """The uv binary in its own tool environment under .cache/tools, installed on first use; None if it fails."""
+    """uv, in its own tool environment under .cache/tools, installed on first use; None if it fails."""
     binary = TOOLS / "bin" / "uv"
     if binary.exists():
         return binary
@@ -189,17 +212,31 @@ def uv() -> Path | None:
         with timed("tools: install uv"):
             try:
                 subprocess.run([_base_python(), "-m", "venv", str(TOOLS)], check=True, capture_output=True)
-                subprocess.run([str(TOOLS / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                                "--disable-pip-version-check", UV_REQUIREMENT],
-                               check=True, capture_output=True, timeout=300)
+                subprocess.run(
+                    [
+                        str(TOOLS / "bin" / "python"),
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                        UV_REQUIREMENT,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
+                )
             except (subprocess.SubprocessError, OSError) as exc:
-                print(f"harness: uv could not be installed ({exc}); installing projects with pip", file=sys.stderr)
+                print(
+                    f"harness: uv could not be installed ({exc}); installing projects with pip",
+                    file=sys.stderr,
+                )
                 return None
     return binary if binary.exists() else None
 
 
 def installer() -> str:
-    """"uv" or "pip": CODEGEN_E2E_INSTALLER if set, else uv where it can be had."""
+    """ "uv" or "pip": CODEGEN_E2E_INSTALLER if set, else uv where it can be had."""
     chosen = os.environ.get("CODEGEN_E2E_INSTALLER", "").strip().lower()
     if chosen in ("uv", "pip"):
         return chosen
@@ -207,9 +244,13 @@ def installer() -> str:
 
 
 def _run(command: list[str], what: str, env: Mapping[str, str] | None = None, timeout: float = 600) -> None:
-    done = subprocess.run(command, capture_output=True, text=True, env=dict(env) if env else None, timeout=timeout)
+    done = subprocess.run(
+        command, capture_output=True, text=True, env=dict(env) if env else None, timeout=timeout
+    )
     if done.returncode != 0:
-        raise HarnessError(f"{what} failed ({done.returncode}): {' '.join(command)}\n{done.stdout}\n{done.stderr}")
+        raise HarnessError(
+            f"{what} failed ({done.returncode}): {' '.join(command)}\n{done.stdout}\n{done.stderr}"
+        )
 
 
 def install_project(project_dir: Path, label: str | None = None) -> Path:
@@ -228,19 +269,56 @@ def install_project(project_dir: Path, label: str | None = None) -> Path:
     with timed(f"{label}: install ({tool})"):
         if tool == "uv":
             binary = str(uv())
-            env = {**os.environ, "UV_CACHE_DIR": str(UV_CACHE), "UV_NO_CONFIG": "1", "UV_PYTHON_DOWNLOADS": "never"}
+            env = {
+                **os.environ,
+                "UV_CACHE_DIR": str(UV_CACHE),
+                "UV_NO_CONFIG": "1",
+                "UV_PYTHON_DOWNLOADS": "never",
+            }
             for name in ("VIRTUAL_ENV", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_FIND_LINKS"):
                 env.pop(name, None)
             _run([binary, "venv", "--quiet", "--python", _base_python(), str(venv)], "uv venv", env)
-            _run([binary, "pip", "install", "--quiet", "--python", str(python), "--offline", "--no-index",
-                  "--find-links", str(house), "--editable", f"{project_dir}[test]"], "uv pip install", env)
+            _run(
+                [
+                    binary,
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--python",
+                    str(python),
+                    "--offline",
+                    "--no-index",
+                    "--find-links",
+                    str(house),
+                    "--editable",
+                    f"{project_dir}[test]",
+                ],
+                "uv pip install",
+                env,
+            )
         else:
             _run([_base_python(), "-m", "venv", "--without-pip", str(venv)], "python -m venv")
             env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
             env.pop("VIRTUAL_ENV", None)
-            _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-                  "--disable-pip-version-check", "--no-index", "--find-links", str(house),
-                  "--editable", f"{project_dir}[test]"], "pip install", env)
+            _run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "--python",
+                    str(python),
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-index",
+                    "--find-links",
+                    str(house),
+                    "--editable",
+                    f"{project_dir}[test]",
+                ],
+                "pip install",
+                env,
+            )
     return python
 
 
@@ -258,22 +336,37 @@ def project_env(env: Mapping[str, str] | None = None, python: Path | None = None
     return result
 
 
-def run_project_tests(python: Path, project_dir: Path, env: Mapping[str, str] | None = None,
-                      label: str | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_project_tests(
+    python: Path,
+    project_dir: Path,
+    env: Mapping[str, str] | None = None,
+    label: str | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
     """`python -m pytest -q` at the project root; the caller checks returncode and passed_count()."""
     label = label or Path(project_dir).name
     with timed(f"{label}: project tests"):
-        return subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project_dir,
-                              env=project_env(env, python), capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=project_dir,
+            env=project_env(env, python),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
 
 def summary_counts(output: str) -> dict[str, int]:
     """The counts of pytest's closing line: {"passed": N, "failed": N, "skipped": N, ...}."""
-    lines = [line for line in output.strip().splitlines() if re.search(r"\d+ (passed|failed|error|skipped)", line)]
+    lines = [
+        line for line in output.strip().splitlines() if re.search(r"\d+ (passed|failed|error|skipped)", line)
+    ]
     if not lines:
         return {}
-    return {word.rstrip("s") if word == "errors" else word: int(number)
-            for number, word in re.findall(r"(\d+) (\w+)", lines[-1])}
+    return {
+        word.rstrip("s") if word == "errors" else word: int(number)
+        for number, word in re.findall(r"(\d+) (\w+)", lines[-1])
+    }
 
 
 def passed_count(completed: subprocess.CompletedProcess[str]) -> int:
@@ -317,8 +410,15 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def serve(python: Path, project_dir: Path, env: Mapping[str, str] | None = None, *, timeout: float = 30,
-          label: str | None = None, healthy: bool = True) -> Iterator[BaseUrl]:
+def serve(
+    python: Path,
+    project_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    timeout: float = 30,
+    label: str | None = None,
+    healthy: bool = True,
+) -> Iterator[BaseUrl]:
     """Run `python -m app` on a free port of 127.0.0.1 and yield its base URL once GET /healthz answers.
 
     `env` gives DATABASE_URL and API_KEYS (anything else too). Waits at most `timeout` seconds for
@@ -336,8 +436,14 @@ def serve(python: Path, project_dir: Path, env: Mapping[str, str] | None = None,
         server_env = project_env({**(env or {}), "HOST": "127.0.0.1", "PORT": str(port)}, python)
         start = time.perf_counter()
         with open(log_path, "wb") as log:
-            process = subprocess.Popen([str(python), "-m", "app"], cwd=project_dir, env=server_env, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                [str(python), "-m", "app"],
+                cwd=project_dir,
+                env=server_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         url.pid = process.pid
         try:
             answered = _wait_until_up(process, url, timeout, healthy)

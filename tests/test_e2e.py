@@ -13,14 +13,16 @@ For each database (Chinook, Sakila, our hard schema) in each dialect (SQLite, Po
 
 The project's tests and the contract suite run at the same time: one uses each of the two cores.
 Every step is timed; the timings and the number of contract checks are printed as each run ends.
+With CODEGEN_E2E_REPORTS=DIR, each run also writes its full contract report and the project's test
+output to DIR/<database>-<dialect>.txt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import shutil
-import sys
 import threading
 import time
 from pathlib import Path
@@ -71,11 +73,20 @@ class _Background(threading.Thread):
             if done.returncode == 0 and not counts.get("passed") and counts.get("skipped"):
                 # The project says SQLite cannot hold its schema: give it an empty database of its dialect.
                 url = databases.load_empty(self.dialect)
-                done = harness.run_project_tests(self.python, self.project, {"TEST_DATABASE_URL": url},
-                                                 label=self.label + " (TEST_DATABASE_URL)")
+                done = harness.run_project_tests(
+                    self.python,
+                    self.project,
+                    {"TEST_DATABASE_URL": url},
+                    label=self.label + " (TEST_DATABASE_URL)",
+                )
                 self.runs.append((f"TEST_DATABASE_URL={self.dialect} empty database", done))
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             self.error = exc
+
+
+def _errors_in_log(log: str) -> str:
+    """The server's log without its access lines: start-up, warnings and tracebacks."""
+    return "\n".join(line for line in log.splitlines() if not line.startswith("INFO:     127.0.0.1:"))
 
 
 def _report(capsys: pytest.CaptureFixture[str], text: str) -> None:
@@ -85,7 +96,12 @@ def _report(capsys: pytest.CaptureFixture[str], text: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_generated_project_runs_and_speaks_the_contract(
-    kind: str, dialect: str, database_url: Any, wheels: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    kind: str,
+    dialect: str,
+    database_url: Any,
+    wheels: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     if kind not in databases.LOADERS:
         pytest.skip(f"tests/databases.py offers no {kind!r} database yet")
@@ -107,6 +123,7 @@ def test_generated_project_runs_and_speaks_the_contract(
         with harness.serve(python, project, {"DATABASE_URL": url, "API_KEYS": api_keys}, label=label) as base:
             with harness.timed(f"{label}: contract suite"):
                 report = run_contract(base, spec, write, read, url)
+            server_log = _errors_in_log(base.log())
     finally:
         with harness.timed(f"{label}: wait for the project's tests"):
             tests.join(timeout=900)
@@ -118,16 +135,41 @@ def test_generated_project_runs_and_speaks_the_contract(
     lines.append(harness.timing_table(harness.TIMINGS[first:]))
     lines.append(f"{label}: total  {total:.2f} s")
     _report(capsys, "\n".join(lines))
+    if os.environ.get("CODEGEN_E2E_REPORTS"):
+        folder = Path(os.environ["CODEGEN_E2E_REPORTS"])
+        folder.mkdir(parents=True, exist_ok=True)
+        text = (
+            report.format(limit=100_000)
+            + f"\n\n--- server log (access lines left out)\n{server_log}\n\n"
+            + "\n\n".join(
+                f"--- project tests ({what}), exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+                for what, done in tests.runs
+            )
+        )
+        (folder / f"{kind}-{dialect}.txt").write_text(text, encoding="utf-8")
 
-    assert tests.error is None, f"the project's tests could not run: {tests.error!r}"
-    assert tests.runs, "the project's tests did not run"
-    what, done = tests.runs[-1]
-    passed = harness.passed_count(done)
-    assert done.returncode == 0 and passed > 0, (
-        f"{label}: the generated project's own tests ({what}) did not pass "
-        f"(exit {done.returncode}, {passed} passed):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}")
-    assert report.checks > 0
-    assert report.ok, f"{label}: the API breaks the contract:\n{report.format()}"
+    problems = []
+    if tests.error is not None:
+        problems.append(f"the project's tests could not run: {tests.error!r}")
+    elif not tests.runs:
+        problems.append("the project's tests did not run")
+    else:
+        what, done = tests.runs[-1]
+        passed = harness.passed_count(done)
+        if done.returncode != 0 or passed == 0:
+            problems.append(
+                f"the generated project's own tests ({what}) did not pass (exit {done.returncode}, "
+                f"{passed} passed):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+            )
+    if report.checks == 0:
+        problems.append("the contract suite ran no check")
+    if not report.ok:
+        problems.append(
+            f"the API breaks the contract:\n{report.format()}\n\n"
+            f"server log (access lines left out):\n{server_log[-8000:]}"
+        )
+    if problems:
+        pytest.fail(f"{label}: " + "\n\n".join(problems), pytrace=False)
     shutil.rmtree(project, ignore_errors=True)
 
 
@@ -143,7 +185,9 @@ def test_healthz_answers_503_when_the_database_does_not(tmp_path: Path, wheels: 
     generate(source, project)
     python = harness.install_project(project, label="healthz-503")
     missing = f"sqlite:///{tmp_path / 'no-such-dir' / 'missing.sqlite'}"
-    with harness.serve(python, project, {"DATABASE_URL": missing}, healthy=False, label="healthz-503") as base:
+    with harness.serve(
+        python, project, {"DATABASE_URL": missing}, healthy=False, label="healthz-503"
+    ) as base:
         response = httpx.get(base + "/healthz", timeout=10)
     assert response.status_code == 503, response.text
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
@@ -157,4 +201,3 @@ def test_timing_summary(capsys: pytest.CaptureFixture[str]) -> None:
     if not harness.TIMINGS:
         pytest.skip("nothing was timed")
     _report(capsys, "=== e2e timings\n" + harness.timing_table())
-    print(sys.version)

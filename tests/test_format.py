@@ -69,9 +69,10 @@ def test_fast_path_equals_black(tables: list[tuple[str, list[tuple[str, str]], i
     monkeypatch.setenv("CODEGEN_CACHE_DIR", str(folder / "cache"))
     tables = [(t, cols, min(k, len(cols))) for t, cols, k in tables]
     spec = api.reflect(_build(folder / "db.sqlite", tables))
-    fast = api.generate_files(spec, "fastapi", {"auth": "apikey"})
-    strict = api.generate_files(spec, "fastapi", {"auth": "apikey"}, strict_format=True)
-    assert [p for p in fast if fast[p] != strict[p]] == []
-    for path, text in fast.items():
-        if path.endswith(".py"):
-            compile(text, path, "exec")
+    for target in api.TARGETS:
+        fast = api.generate_files(spec, target, {"auth": "apikey"})
+        strict = api.generate_files(spec, target, {"auth": "apikey"}, strict_format=True)
+        assert [p for p in fast if fast[p] != strict[p]] == [], target
+        for path, text in fast.items():
+            if path.endswith(".py"):
+                compile(text, path, "exec")

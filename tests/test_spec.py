@@ -51,3 +51,18 @@ def test_hand_edits_survive(spec_text: str) -> None:
     spec = parse_spec(edited, "edited.yaml")
     assert spec.resource("album").path == "/records"
     assert dump_spec(spec) == edited
+
+
+def test_c_and_python_emitters_agree(spec_text: str) -> None:
+    import yaml
+
+    from codegen.spec import io
+
+    class PythonDumper(yaml.SafeDumper):
+        pass
+
+    PythonDumper.add_representer(str, io._represent_str)
+    data = io.spec_to_data(parse_spec(spec_text, "spec.yaml"))
+    python = yaml.dump(data, Dumper=PythonDumper, sort_keys=False, allow_unicode=True, width=100,
+                       default_flow_style=False)
+    assert python == spec_text

@@ -127,7 +127,7 @@ def _with_params(column_type: sqltypes.TypeEngine[object], logical: LogicalType,
 def map_type(column_type: sqltypes.TypeEngine[object], dialect: object) -> TypeInfo:
     """The logical type of a reflected column type; UNKNOWN (exact=False) when nothing fits."""
     db_type = _db_type(column_type, dialect)
-    if isinstance(column_type, postgresql.DOMAIN):
+    if type(column_type).__name__ == "DOMAIN" and hasattr(column_type, "data_type"):
         inner = map_type(column_type.data_type, dialect)
         return TypeInfo(**{**inner.__dict__, "db_type": f"{column_type.name} ({inner.db_type})"})
     if isinstance(column_type, sqltypes.TypeDecorator) and not isinstance(column_type, sqltypes.Interval):

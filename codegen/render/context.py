@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from codegen import __version__
+from codegen.render.api_context import add_api_context
 from codegen.render.imports import Imports
 from codegen.render.pyliteral import py_str
 from codegen.render.samples import sample_plan
@@ -164,7 +165,7 @@ class _Schemas:
     def __init__(self, spec: Spec, resource: Resource) -> None:
         self.spec = spec
         self.resource = resource
-        self.imports = Imports([("pydantic", "BaseModel")])
+        self.imports = Imports()
 
     def annotation(self, field: Field, optional: bool) -> str:
         ref = python_type(field)
@@ -244,19 +245,40 @@ def _reverse_segment(spec: Spec, resource: Resource, relation: Relationship) -> 
     return None
 
 
+# Per target: the imports of every routes module, and those a writable resource adds.
+_ROUTE_IMPORTS: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
+    "fastapi": (
+        [("fastapi", "APIRouter"), ("fastapi", "Request"), ("fastapi.responses", "JSONResponse"),
+         ("app.auth", "ReadAccess"), ("app.db", "SessionDep"), ("app.errors", "responses"),
+         ("app.query", "Resource"), ("pydantic", "BaseModel")],
+        [("app.auth", "WriteAccess"), ("fastapi", "Response")],
+    ),
+    "flask": (
+        [("flask", "Blueprint"), ("typing", "Any"), ("app.db", "get_session"),
+         ("app.operations", "operation"), ("app.operations", "query_params"), ("app.query", "Resource"),
+         ("pydantic", "BaseModel")],
+        [],
+    ),
+}
+# Per target: the test client class the generated tests annotate their fixtures with.
+_TEST_CLIENTS = {"fastapi": ("fastapi.testclient", "TestClient"), "flask": ("flask.testing", "FlaskClient")}
+
+
+def _flask_rule(key: list[Context]) -> str:
+    """Item path suffix in Flask's rule syntax: `/<playlist_id>/<track_id>`."""
+    return "".join("/<" + k["attribute"] + ">" for k in key)
+
+
 class _Routes:
     """Context of the routes module of one resource."""
 
-    def __init__(self, spec: Spec, resource: Resource) -> None:
+    def __init__(self, spec: Spec, resource: Resource, target: str = "fastapi") -> None:
         self.spec = spec
         self.resource = resource
+        self.target = target
         cls, module = resource.class_name, resource.module
-        self.imports = Imports([
-            ("fastapi", "APIRouter"), ("fastapi", "Request"), ("fastapi.responses", "JSONResponse"),
-            ("app.auth", "ReadAccess"), ("app.db", "SessionDep"), ("app.errors", "responses"),
-            ("app.query", "Resource"), (f"app.models.{module}", cls),
-            ("pydantic", "BaseModel"), (f"app.schemas.{module}", f"{cls}Read"),
-        ])
+        self.imports = Imports(_ROUTE_IMPORTS[target][0])
+        self.imports.update([(f"app.models.{module}", cls), (f"app.schemas.{module}", f"{cls}Read")])
 
     def parent(self, target: Resource, parents: dict[str, Context]) -> Context:
         if target.name not in parents:
@@ -291,6 +313,7 @@ class _Routes:
             nested.append({
                 "function": f"list_{resource.name}_by_{relation.name}",
                 "path": target.path + "".join("/{" + k["attribute"] + "}" for k in key) + "/" + segment,
+                "rule": target.path + _flask_rule(key) + "/" + segment,
                 "label": target.name.replace("_", " "),
                 "parent": parent["variable"],
                 "key_args": _key_args(key),
@@ -300,7 +323,7 @@ class _Routes:
         key = _key_params(item_key(resource), self.imports)
         if not resource.read_only:
             cls, module = resource.class_name, resource.module
-            self.imports.update([("app.auth", "WriteAccess"), ("fastapi", "Response")] + [
+            self.imports.update(_ROUTE_IMPORTS[self.target][1] + [
                 (f"app.schemas.{module}", f"{cls}{suffix}") for suffix in ("Create", "Replace", "Update")
             ])
         nullable = [f.attribute for f in resource.fields
@@ -309,6 +332,7 @@ class _Routes:
             "key_args": _key_args(key),
             "key_tuple": _key_tuple(key),
             "item_path": "".join("/{" + k["attribute"] + "}" for k in key),
+            "item_rule": _flask_rule(key),
             "parents": [p for p in parents.values() if p["variable"] != "resource"],
             "relations": relations,
             "nested": nested,
@@ -341,8 +365,8 @@ def _missing_path(key: list[Field]) -> str:
     return "".join("/" + _MISSING.get(f.type, "2147483646")[: f.length or None] for f in key)
 
 
-def _test_imports(resource: Resource, sample: dict[str, Any], auth: str) -> str:
-    imports = Imports([("fastapi.testclient", "TestClient")])
+def _test_imports(resource: Resource, sample: dict[str, Any], target: str) -> str:
+    imports = Imports([_TEST_CLIENTS[target]])
     if sample["creatable"]:
         imports.update([("typing", "Any"), ("tests.samples", "create"),
                         ("tests.samples", f"new_{resource.name}")])
@@ -355,7 +379,9 @@ def _test_imports(resource: Resource, sample: dict[str, Any], auth: str) -> str:
     return imports.render()
 
 
-def resource_context(spec: Spec, resource: Resource, samples: dict[str, Any], auth: str = "apikey") -> Context:
+def resource_context(
+    spec: Spec, resource: Resource, samples: dict[str, Any], auth: str = "apikey", target: str = "fastapi"
+) -> Context:
     """Everything the per-resource templates read about one resource."""
     key = item_key(resource)
     return {
@@ -373,10 +399,10 @@ def resource_context(spec: Spec, resource: Resource, samples: dict[str, Any], au
         "key_attributes": [f.attribute for f in key],
         "model": _Model(spec, resource).build(),
         "schemas": _Schemas(spec, resource).build(),
-        "routes": _Routes(spec, resource).build(),
+        "routes": _Routes(spec, resource, target).build(),
         "sample": samples[resource.name],
         "missing_path": _missing_path(key),
-        "test_imports": _test_imports(resource, samples[resource.name], auth),
+        "test_imports": _test_imports(resource, samples[resource.name], target),
         "auth": auth,
     }
 
@@ -394,16 +420,17 @@ def database_url_example(url: str, kind: str) -> str:
     return f"{_DRIVERS.get(dialect, scheme)}://{rest}"
 
 
-def project_context(spec: Spec, options: dict[str, Any]) -> Context:
+def project_context(spec: Spec, options: dict[str, Any], target: str = "fastapi") -> Context:
     """The context of a whole project: the spec, options, and one entry per resource."""
     samples = sample_plan(spec)
     auth = options.get("auth", "apikey")
-    resources = [resource_context(spec, r, samples, auth) for r in spec.resources]
+    resources = [resource_context(spec, r, samples, auth, target) for r in spec.resources]
     for entry in resources:
         entry["routes"]["imports"] = entry["routes"]["imports"].render()
-    return {
+    context = {
         "project_name": spec.name,
         "package_name": spec.name.replace("_", "-"),
+        "target": target,
         "header_command": HEADER_COMMAND,
         "dialect": spec.source.dialect or "sqlite",
         "source_url": spec.source.url,
@@ -415,3 +442,4 @@ def project_context(spec: Spec, options: dict[str, Any]) -> Context:
         "database_url_example": database_url_example(spec.source.url, spec.source.kind),
         "resources": resources,
     }
+    return add_api_context(spec, context)

@@ -7,6 +7,7 @@ from typing import Any
 PROJECT = {
     "project_name": "snake_case project name (`--name`, else the database name)",
     "package_name": "the distribution name: project_name in kebab-case",
+    "target": "`fastapi` or `flask` (`--target`); shared templates branch on it",
     "header_command": "the command the generated header names (`codegen regenerate .`)",
     "dialect": "SQLAlchemy dialect of the source (`sqlite`, `postgresql`, `mysql`)",
     "source_url": "the source URL, password removed",
@@ -17,6 +18,11 @@ PROJECT = {
     "ci": "true with `--ci`: GitHub workflows and a pre-commit hook are rendered",
     "codegen_version": "the version of codegen that renders",
     "resources": "one entry per resource, below; per-resource files fan out over it with `yield`",
+    "api": "null for a database; from an API description: {title, version, base_path, components "
+    "(models module: imports, classes, aliases), document (served /openapi.json), error_shapes (JSON), "
+    "tables (migration), operation_ids, operation_tests}",
+    "operation_groups": "operations no resource serves, one group per first tag: {module, label, imports, "
+    "handler_imports, operations}; `app/operations/` and `app/handlers/` fan out over it",
 }
 RESOURCE = {
     "name": "resource name (snake_case, unique)",
@@ -38,6 +44,8 @@ RESOURCE = {
     "schemas": "the pydantic schema module, below",
     "routes": "the routes module, below",
     "sample": "how the project's tests create rows, below",
+    "api": "null for a database table; from an API description: {prefix, operations, imports, optional, "
+    "nullable, roles, status, has_body}, read by `_partials/api_routes.py.jinja` and `api_tests`",
 }
 NESTED = {
     "model": {
@@ -59,10 +67,11 @@ NESTED = {
         "key_args": "path parameters of the item routes, `name: type`",
         "key_tuple": "the key as a tuple expression of the path parameters",
         "item_path": "item path suffix, e.g. `/{playlist_id}/{track_id}`",
+        "item_rule": "the same in Flask's rule syntax, e.g. `/<playlist_id>/<track_id>`",
         "parents": "resources referenced by many-to-one relations: {variable, class_name, key, path}",
         "relations": "many-to-one relations `?expand=` embeds: {name, parent, local, remote, read_class}",
-        "nested": "one-to-many list routes under a parent: {function, path, label, parent, key_args, "
-        "key_tuple, local}",
+        "nested": "one-to-many list routes under a parent: {function, path, rule (Flask syntax), label, "
+        "parent, key_args, key_tuple, local}",
         "nullable": "attributes a replace clears when absent",
         "imports": "the import block",
     },
@@ -78,9 +87,26 @@ NESTED = {
 }
 
 
+# Only with `--etl`: the context key of the ETL layer (templates/etl/, rendered beside the target's).
+ETL = {
+    "engine": "`local` or `dask` (`--etl-engine`)",
+    "dask": "true with `--etl-engine dask`: `etl/dask_engine.py` is rendered",
+    "scheduler": "`cron`, `airflow` or `dagster` (`--etl-scheduler`)",
+    "airflow": "true with `--etl-scheduler airflow`: `etl/airflow_dag.py` is rendered",
+    "dagster": "true with `--etl-scheduler dagster`: `etl/dagster_defs.py` is rendered",
+    "imports": "the import block of `etl/jobs.py`",
+    "jobs": "one entry per spec job: {name, resource, mode, cursor, write_disposition, schedule, code "
+    "(its `Job(...)` expression, black-stable)}",
+    "schedules": "jobs grouped by cron expression: {cron, jobs, slug}",
+    "dependencies": "the pinned requirements the layer adds to `pyproject.toml`",
+}
+
+
 def undocumented(context: dict[str, Any]) -> list[str]:
     """Keys of a real context that this module does not describe, and described keys it lacks."""
-    problems = sorted(set(context) ^ set(PROJECT))
+    problems = sorted(set(context) - {"etl"} ^ set(PROJECT))
+    if "etl" in context:
+        problems += [f"etl.{k}" for k in sorted(set(context["etl"]) ^ set(ETL))]
     for resource in context.get("resources", []):
         problems += [f"resources.{k}" for k in sorted(set(resource) ^ set(RESOURCE))]
         for key, doc in NESTED.items():
@@ -118,4 +144,9 @@ def render_doc() -> str:
     for section, doc in NESTED.items():
         lines += ["", f"### `resource.{section}`", "", "| key | value |", "| --- | --- |"]
         lines += [f"| `{key}` | {text} |" for key, text in doc.items()]
+    lines += ["", "## `etl` (only with `--etl`)", "",
+              "The ETL layer's templates (`templates/etl/`) render into the same project as the target's and",
+              "read this key; the layer also adds its dependencies and `etl*` to the target's `pyproject.toml`.",
+              "", "| key | value |", "| --- | --- |"]
+    lines += [f"| `{key}` | {text} |" for key, text in ETL.items()]
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from codegen.cache import cache_root
 from codegen.errors import TemplateError
 from codegen.render.jinja_ext import CodegenExtension
 
@@ -18,11 +19,16 @@ def builtin_templates() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "templates"
 
 
+# Template folders that add to a target rather than being one (rendered on request: `--etl`).
+LAYERS = frozenset({"etl"})
+
+
 def target_dirs(target: str, overrides: Path | None) -> list[Path]:
     """Template folders searched in order: the user's overrides first, then the built-in target."""
     builtin = builtin_templates() / target
-    if not builtin.is_dir():
-        known = sorted(p.name for p in builtin_templates().iterdir() if p.is_dir() and not p.name.startswith("_"))
+    if not builtin.is_dir() or target in LAYERS:
+        known = sorted(p.name for p in builtin_templates().iterdir()
+                       if p.is_dir() and not p.name.startswith("_") and p.name not in LAYERS)
         raise TemplateError(f"unknown target {target!r} (known: {', '.join(known)})")
     dirs = [builtin]
     if overrides is not None:
@@ -42,8 +48,19 @@ def make_environment(dirs: list[Path]) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
         extensions=[CodegenExtension],
+        bytecode_cache=_bytecode_cache(),
     )
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (Jinja checks each template's source is unchanged)."""
+    folder = cache_root() / f"jinja-{jinja2.__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def export_templates(target: str, directory: Path) -> int:

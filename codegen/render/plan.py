@@ -11,6 +11,8 @@ import jinja2
 
 TEMPLATE_SUFFIX = ".jinja"
 SKIPPED = frozenset({"copier.yml", "copier.yaml"})
+# Folders of partials that other templates include; never output files themselves.
+PARTIALS = "_partials/"
 # copier's fan-out syntax in a file name: `{% yield resource from resources %}...{% endyield %}`
 _YIELD = re.compile(r"\{%-?\s*yield\s+(\w+)\s+from\s+(\w+)\s*-?%\}(.*?)\{%-?\s*endyield\s*-?%\}")
 _EXPR = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -34,13 +36,24 @@ def template_names(dirs: list[Path]) -> list[str]:
         for path in root.rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts:
                 names.add(path.relative_to(root).as_posix())
-    return sorted(name for name in names if name not in SKIPPED)
+    return sorted(name for name in names if name not in SKIPPED and not name.startswith(PARTIALS))
 
 
 def _render_name(env: jinja2.Environment, text: str, context: dict[str, Any]) -> str:
     if "{{" not in text and "{%" not in text:
         return text
-    return env.from_string(text).render(context)
+    return _compiled(env, text).render(context)
+
+
+_NAME_CACHE: dict[tuple[int, str], jinja2.Template] = {}
+
+
+def _compiled(env: jinja2.Environment, text: str) -> jinja2.Template:
+    """A file-name template compiled once per environment, not once per resource."""
+    key = (id(env), text)
+    if key not in _NAME_CACHE:
+        _NAME_CACHE[key] = env.from_string(text)
+    return _NAME_CACHE[key]
 
 
 def _kept(path: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field as PydanticField
 
@@ -140,6 +140,7 @@ class Resource(Record):
     indexes: list[Index] = []
     relationships: list[Relationship] = []
     comment: str | None = None
+    schema_name: str | None = None
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -157,40 +158,150 @@ class Resource(Record):
 
 
 class Parameter(Record):
-    """An operation parameter of an OpenAPI source."""
+    """An operation parameter of an API description, its schema in JSON Schema 2020-12."""
 
     name: str
     location: Literal["path", "query", "header", "cookie"]
+    attribute: str = ""
     required: bool = False
-    schema_: dict[str, object] = PydanticField(default_factory=dict, alias="schema")
+    description: str | None = None
+    deprecated: bool = False
+    style: str | None = None
+    explode: bool | None = None
+    schema_: dict[str, Any] = PydanticField(default_factory=dict, alias="schema")
 
     model_config = ConfigDict(populate_by_name=True)
 
 
+class MediaType(Record):
+    """One media type of a request or response body, with its schema (empty: any content)."""
+
+    media_type: str
+    schema_: dict[str, Any] = PydanticField(default_factory=dict, alias="schema")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class RequestBody(Record):
+    """The body of an operation: one entry per media type it accepts."""
+
+    required: bool = False
+    description: str | None = None
+    content: list[MediaType] = []
+
+
+class Response(Record):
+    """One documented response: a status code, `4XX`-style range or `default`."""
+
+    status: str
+    description: str = ""
+    content: list[MediaType] = []
+    headers: dict[str, dict[str, Any]] = {}
+
+
 class Operation(Record):
-    """An operation of an OpenAPI source that is not plain CRUD over a resource."""
+    """An operation of an API description; `resource` and `crud` tie it to a resource it serves."""
 
     operation_id: str
+    function: str = ""
     method: str
     path: str
     tags: list[str] = []
     summary: str | None = None
+    description: str | None = None
+    deprecated: bool = False
     parameters: list[Parameter] = []
-    request_body: dict[str, object] | None = None
-    responses: dict[str, dict[str, object]] = {}
+    request_body: RequestBody | None = None
+    responses: list[Response] = []
+    security: list[dict[str, list[str]]] | None = None
     resource: str | None = None
+    crud: Literal["list", "get", "create", "replace", "update", "delete"] | None = None
+
+
+class Model(Record):
+    """A named schema of an API description (names kept), in JSON Schema 2020-12."""
+
+    name: str
+    class_name: str
+    schema_: dict[str, Any] = PydanticField(default_factory=dict, alias="schema")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class SecurityScheme(Record):
+    """A security scheme of an API description, as OpenAPI 3 writes it."""
+
+    name: str
+    definition: dict[str, Any] = {}
+
+
+class Api(Record):
+    """What an API description says about itself: version read, info block, prefix, security."""
+
+    openapi: str
+    info: dict[str, Any] = {}
+    base_path: str = ""
+    servers: list[dict[str, Any]] = []
+    tags: list[dict[str, Any]] = []
+    security: list[dict[str, list[str]]] = []
+    security_schemes: list[SecurityScheme] = []
+
+
+class EtlTransform(Record):
+    """One per-field transform of an ETL job, applied in order before checks and loading.
+
+    `rename` (to: the new name), `cast` (to: a logical type), `trim` (strip whitespace), `drop`;
+    `hash` (salted SHA-256, hex) and `mask` (every character becomes `*` but the last `keep`,
+    shown only when they are less than half the value) are for personal data. A field marked `personal_data` is hashed when no transform of the job
+    hashes, masks or drops it: it never reaches a destination in clear.
+    """
+
+    field: str
+    op: Literal["rename", "cast", "trim", "drop", "hash", "mask"]
+    to: str | None = None
+    keep: int = 0
+
+
+class EtlCheck(Record):
+    """A data check of an ETL job and what a failure does.
+
+    Row checks (`not_null`, `accepted_values`) look at every row read; table checks (`unique`,
+    `row_count`, `freshness`) at the destination table after the load, before it is committed.
+    `on_fail`: `fail` fails the job and commits nothing; `warn` loads and records a warning;
+    `skip` rejects the offending rows (row checks) or skips this run's load (table checks).
+    """
+
+    check: Literal["not_null", "unique", "accepted_values", "row_count", "freshness"]
+    fields: list[str] = []
+    values: list[str] = []
+    min_rows: int | None = None
+    max_rows: int | None = None
+    max_age_seconds: int | None = None
+    on_fail: Literal["warn", "skip", "fail"] = "fail"
 
 
 class EtlJob(Record):
-    """An ETL job moving one resource into an analytics destination."""
+    """An ETL job moving one resource into an analytics destination.
+
+    `destination`: a DuckDB file or a database URL without a password; by default the project's
+    `ETL_DESTINATION` (itself `etl.duckdb` by default). `table`: the destination table (default:
+    the resource name). `incremental` reads rows whose `cursor` is at or above the last committed
+    value (less `lookback_seconds` for a timestamp cursor) and at or below the high-water mark
+    taken when the run starts; `merge` replaces rows by primary key, keeping one row per key.
+    """
 
     name: str
     resource: str
+    destination: str | None = None
+    table: str | None = None
     mode: Literal["full", "incremental"] = "full"
     cursor: str | None = None
+    lookback_seconds: int = 0
     write_disposition: Literal["replace", "append", "merge"] = "replace"
     batch_size: int = 50_000
     schedule: str | None = None
+    transforms: list[EtlTransform] = []
+    checks: list[EtlCheck] = []
 
 
 class Spec(Record):
@@ -199,7 +310,9 @@ class Spec(Record):
     spec_version: Literal["1"]
     name: str
     source: Source
+    api: Api | None = None
     resources: list[Resource] = []
+    models: list[Model] = []
     operations: list[Operation] = []
     etl: list[EtlJob] = []
     diagnostics: list[Diagnostic] = []

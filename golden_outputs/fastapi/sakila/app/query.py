@@ -16,7 +16,7 @@ from typing import Any, Union, get_args, get_origin
 from urllib.parse import quote
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, Select, and_, func, inspect, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
 DEFAULT_LIMIT = 50
@@ -118,7 +118,9 @@ def _filter_parameters(name: str, column: Column) -> list[dict[str, Any]]:
         if key != "title"
     }
     text = {"type": "string"}
-    parameters = [_parameter(name, schema, f"{name} equals")]
+    # A field named like a paging parameter (`limit`, `sort`...) filters as `name__eq`.
+    equals = f"{name}__eq" if name in RESERVED else name
+    parameters = [_parameter(equals, schema, f"{name} equals")]
     operators = ["ne", "in", "isnull"]
     if column.ordered:
         operators[1:1] = ["lt", "le", "gt", "ge"]
@@ -457,7 +459,13 @@ class Resource:
 
     def _stored(self, session: Session, instance: Any) -> dict[str, Any]:
         key = self._identity(instance)
-        session.commit()
+        try:
+            session.commit()
+        except Exception:
+            # A deferred constraint fails at COMMIT, and SQLite then keeps the transaction
+            # open: roll it back here so the pooled connection never shows the row.
+            session.rollback()
+            raise
         return self.get_item(session, key)
 
     def create(self, session: Session, values: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from app.schemas.base import ReadSchema, WriteSchema
 
 

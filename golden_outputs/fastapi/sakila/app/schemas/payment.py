@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 

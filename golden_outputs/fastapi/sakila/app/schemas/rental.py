@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from pydantic import BaseModel
-
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 

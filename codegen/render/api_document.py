@@ -1,0 +1,135 @@
+"""The OpenAPI 3.1 document a project generated from an API description serves at /openapi.json.
+
+Built from the spec alone: the description's info block, operationIds, paths, parameter names,
+schema names and security; list operations of resources gain the contract's paging, sorting and
+filter parameters where the description does not use those names already.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codegen.spec.model import Field, LogicalType, Operation, Parameter, Resource, Spec
+
+_FIELD_SCHEMAS: dict[LogicalType, dict[str, Any]] = {
+    LogicalType.INTEGER: {"type": "integer"},
+    LogicalType.SMALL_INTEGER: {"type": "integer"},
+    LogicalType.BIG_INTEGER: {"type": "integer"},
+    LogicalType.FLOAT: {"type": "number"},
+    LogicalType.BOOLEAN: {"type": "boolean"},
+    LogicalType.DATE: {"type": "string", "format": "date"},
+    LogicalType.UUID: {"type": "string", "format": "uuid"},
+}
+
+
+def _parameter(param: Parameter) -> dict[str, Any]:
+    result: dict[str, Any] = {"name": param.name, "in": param.location}
+    if param.description:
+        result["description"] = param.description
+    if param.required or param.location == "path":
+        result["required"] = True
+    if param.deprecated:
+        result["deprecated"] = True
+    if param.style:
+        result["style"] = param.style
+    if param.explode is not None:
+        result["explode"] = param.explode
+    result["schema"] = param.schema_
+    return result
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+def _field_schema(field: Field) -> dict[str, Any]:
+    if field.type is LogicalType.ENUM and field.enum_values:
+        return {"type": "string", "enum": list(field.enum_values)}
+    return dict(_FIELD_SCHEMAS.get(field.type, {"type": "string"}))
+
+
+def contract_parameters(resource: Resource, taken: set[str]) -> list[dict[str, Any]]:
+    """limit, offset, sort and the filters of every field, left out where the name is taken."""
+    added = [
+        _query("limit", {"type": "integer", "minimum": 0, "maximum": 1000, "default": 50}, "Page size."),
+        _query("offset", {"type": "integer", "minimum": 0, "default": 0}, "Rows to skip."),
+        _query("sort", {"type": "string"}, "Comma-separated fields, `-` for descending."),
+    ]
+    for field in resource.fields:
+        if field.hidden:
+            continue
+        schema = _field_schema(field)
+        added.append(_query(field.name, schema, f"{field.name} equals"))
+        operators = ["ne", "lt", "le", "gt", "ge", "in", "isnull"]
+        if schema.get("type") == "string" and "format" not in schema:
+            operators[-1:-1] = ["like", "ilike"]
+        for operator in operators:
+            kind = {"isnull": {"type": "boolean"}, "in": {"type": "string"}, "like": {"type": "string"},
+                    "ilike": {"type": "string"}}.get(operator, schema)
+            added.append(_query(f"{field.name}__{operator}", kind, f"{field.name} {operator}"))
+    return [param for param in added if param["name"] not in taken]
+
+
+def _operation(operation: Operation, resources: dict[str, Resource]) -> dict[str, Any]:
+    result: dict[str, Any] = {"operationId": operation.operation_id}
+    for key in ("tags", "summary", "description"):
+        value = getattr(operation, key)
+        if value:
+            result[key] = value
+    if operation.deprecated:
+        result["deprecated"] = True
+    parameters = [_parameter(p) for p in operation.parameters]
+    if operation.crud == "list" and operation.resource in resources:
+        taken = {p.name for p in operation.parameters}
+        parameters += contract_parameters(resources[operation.resource], taken)
+    if parameters:
+        result["parameters"] = parameters
+    body = operation.request_body
+    if body is not None:
+        request: dict[str, Any] = {}
+        if body.description:
+            request["description"] = body.description
+        request["content"] = {m.media_type: {"schema": m.schema_} for m in body.content}
+        if body.required:
+            request["required"] = True
+        result["requestBody"] = request
+    responses: dict[str, Any] = {}
+    for response in operation.responses:
+        entry: dict[str, Any] = {"description": response.description}
+        if response.headers:
+            entry["headers"] = response.headers
+        if response.content:
+            entry["content"] = {m.media_type: {"schema": m.schema_} for m in response.content}
+        responses[response.status] = entry
+    result["responses"] = responses or {"default": {"description": "any response"}}
+    if operation.security is not None:
+        result["security"] = operation.security
+    return result
+
+
+def openapi_document(spec: Spec) -> dict[str, Any]:
+    """The document, deterministic: paths and methods in the description's order."""
+    assert spec.api is not None
+    api = spec.api
+    resources = {r.name: r for r in spec.resources}
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in spec.operations:
+        paths.setdefault(operation.path, {})[operation.method] = _operation(operation, resources)
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": api.info or {"title": spec.name, "version": "0.1.0"},
+        "servers": [{"url": api.base_path or "/"}],
+    }
+    if api.tags:
+        document["tags"] = api.tags
+    document["paths"] = paths
+    components: dict[str, Any] = {}
+    if spec.models:
+        components["schemas"] = {m.name: m.schema_ for m in spec.models}
+    if api.security_schemes:
+        components["securitySchemes"] = {s.name: s.definition for s in api.security_schemes}
+    if components:
+        document["components"] = components
+    if api.security:
+        document["security"] = api.security
+    return document

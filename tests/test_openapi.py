@@ -1,0 +1,157 @@
+"""API descriptions as a source: malformed inputs, the hard description, and (slow) the running project."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from codegen import api
+from codegen.cli import app
+from corpus import REPO
+
+FIXTURES = REPO / "tests" / "fixtures" / "openapi"
+HARD = FIXTURES / "hard.yaml"
+CORPUS = REPO.parent / "shared" / "corpus" / "openapi"
+# file -> the JSON pointer and the words its one line must name
+BAD = {
+    "invalid_yaml.yaml": ("line 3 column 1", "not valid YAML"),
+    "dangling_ref.yaml": ("/paths/~1pets/get/responses/200/content/application~1json/schema/$ref", "does not resolve"),
+    "dangling_external_ref.yaml": ("/paths/~1pets/get/responses/200/content/application~1json/schema/$ref",
+                                   "missing.yaml"),
+    "unknown_version.yaml": ("/openapi", "unknown version '4.0.0'"),
+    "duplicate_operation_ids.yaml": ("/paths/~1b/get/operationId", "duplicate operationId 'same'"),
+    "undeclared_path_parameter.yaml": ("/paths/~1pets~1{petId}/get/parameters", "'petId'"),
+    "invalid_schema.json": ("/paths/~1a/get/parameters/0", "not valid"),
+}
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(REPO)
+    return REPO
+
+
+def test_every_bad_file_is_covered() -> None:
+    assert sorted(p.name for p in (FIXTURES / "bad").iterdir()) == sorted(BAD)
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_description_is_one_line_exit_2(name: str, in_repo: Path) -> None:
+    path = f"tests/fixtures/openapi/bad/{name}"
+    result = CliRunner().invoke(app, ["reflect", path])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    where, words = BAD[name]
+    assert lines[0].startswith(f"error: {path}: {where}"), lines[0]
+    assert words in lines[0]
+
+
+def test_hard_description_maps_every_construct(in_repo: Path) -> None:
+    spec = api.reflect("tests/fixtures/openapi/hard.yaml")
+    assert spec.api is not None and spec.api.base_path == "/hard/v1"
+    ids = [o.operation_id for o in spec.operations]
+    assert ids == ["listWidgets", "createWidget", "getWidget", "updateWidget", "deleteWidget", "import",
+                   "post_cafe_uploads", "get_cafe_uploads_id", "class"]
+    functions = {o.operation_id: o.function for o in spec.operations}
+    assert functions["import"] == "import_" and functions["class"] == "class_"
+    params = {p.name: p.attribute for o in spec.operations for p in o.parameters}
+    assert params["pet-type"] == "pet_type" and params["from"] == "from_"
+    assert params["a-b"] != params["a_b"]
+    models = {m.name: m.class_name for m in spec.models}
+    assert models["Field"] != "Field" and models["Unicode-Thing"] == "UnicodeThing"
+    assert "Address" in models and models["Pet"] == "Pet"
+    widget = spec.resource("widget")
+    assert widget.primary_key == ["id"] and widget.path == "/widgets"
+    assert widget.field("secret").hidden and widget.field("weight").nullable
+    roles = {o.operation_id: o.crud for o in spec.operations if o.resource}
+    assert roles == {"listWidgets": "list", "createWidget": "create", "getWidget": "get",
+                     "updateWidget": "update", "deleteWidget": "delete"}
+    upload = next(o for o in spec.operations if o.operation_id == "post_cafe_uploads")
+    assert upload.request_body is not None and len(upload.request_body.content) == 4
+    schemes = {s.name: s.definition["type"] for s in spec.api.security_schemes}
+    assert schemes == {"apiKey": "apiKey", "bearer": "http", "oauth": "oauth2"}
+    nullable = next(m for m in spec.models if m.name == "Shape").schema_
+    assert {"type": "null"} in nullable["anyOf"]
+
+
+def test_swagger_2_and_json_read_alike(tmp_path: Path) -> None:
+    document = {"swagger": "2.0", "info": {"title": "s", "version": "1"}, "basePath": "/api/",
+                "definitions": {"Thing": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                                           "n": {"type": "string",
+                                                                                 "x-nullable": True}}}},
+                "paths": {"/things": {"get": {"responses": {"200": {"description": "ok", "schema": {
+                    "type": "array", "items": {"$ref": "#/definitions/Thing"}}}}}},
+                          "/things/{id}": {"get": {"parameters": [{"name": "id", "in": "path", "required": True,
+                                                                   "type": "integer"}],
+                                                   "responses": {"200": {"description": "ok", "schema": {
+                                                       "$ref": "#/definitions/Thing"}}}}}}}
+    path = tmp_path / "swagger.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    spec = api.reflect(str(path))
+    assert spec.api is not None and spec.api.base_path == "/api"
+    assert [o.operation_id for o in spec.operations] == ["get_things", "get_things_id"]
+    assert spec.models[0].schema_["properties"]["n"]["type"] == ["string", "null"]
+    assert spec.resources and spec.resources[0].schema_name == "Thing"
+
+
+def _sources() -> list[str]:
+    found = [str(HARD)]
+    found += [str(p) for p in sorted(CORPUS.rglob("*.y*ml"))]
+    return found
+
+
+@pytest.mark.parametrize("source", _sources(), ids=lambda s: Path(s).stem)
+def test_generation_is_black_stable_and_deterministic(source: str, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
+    spec = api.reflect(source)
+    fast = api.generate_files(spec, "fastapi", {"auth": "apikey"})
+    strict = api.generate_files(spec, "fastapi", {"auth": "apikey"}, strict_format=True)
+    assert sorted(p for p in fast if fast[p] != strict[p]) == []
+    assert api.generate_files(api.reflect(source), "fastapi", {"auth": "apikey"}) == fast
+    document = json.loads(fast["app/openapi.json"])
+    assert document["info"] == spec.api.info  # type: ignore[union-attr]
+    assert sorted(m.name for m in spec.models) == sorted(document.get("components", {}).get("schemas", {}))
+
+
+# -- the running project --------------------------------------------------------------------------------
+
+WRITE_KEY = "e2e-write-key"
+CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
+# 501 is what an operation answers until its handler is written: expected, not a server failure.
+SCHEMATHESIS_CONFIG = '[checks.not_a_server_error]\nexpected-statuses = ["2XX", "3XX", "4XX", "501"]\n'
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("source", _sources(), ids=lambda s: Path(s).stem)
+def test_generated_project_runs_and_answers_as_described(source: str, tmp_path: Path) -> None:
+    import harness
+
+    project = tmp_path / "project"
+    api.generate(source, project)
+    python = harness.install_project(project)
+    tests = harness.run_project_tests(python, project)
+    assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
+    env = {"API_KEYS": "write:" + hashlib.sha256(WRITE_KEY.encode()).hexdigest(),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}"}
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(SCHEMATHESIS_CONFIG, encoding="utf-8")
+    prefix = json.loads((project / "app" / "openapi.json").read_text(encoding="utf-8"))["servers"][0]["url"]
+    with harness.serve(python, project, env) as url:
+        command = [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run", source,
+                   "--url", url + prefix.rstrip("/"), "--checks", CHECKS, "-H", f"X-API-Key: {WRITE_KEY}",
+                   "--max-examples", "10", "--seed", "1", "--phases", "examples,coverage,fuzzing"]
+        with harness.timed(f"{Path(source).stem}: schemathesis"):
+            done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    summary = [line for line in done.stdout.splitlines() if "generated" in line]
+    print(f"{Path(source).stem}: {tests.stdout.strip().splitlines()[-1]}; schemathesis: "
+          f"{summary[-1].strip() if summary else '?'}")
+    assert done.returncode == 0, done.stdout[-6000:]
