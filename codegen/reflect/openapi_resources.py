@@ -177,7 +177,7 @@ def _field(prop: str, schema: Mapping[str, Any], required: bool, key: bool, mode
         length=resolved.get("maxLength") if kind is LogicalType.STRING else None,
         enum_values=enum,
         default=None if key else _default(resolved.get("default")),
-        autoincrement=key and kind is LogicalType.INTEGER,
+        autoincrement=key and kind is LogicalType.INTEGER and not required,
         comment=str(description).strip().splitlines()[0] if isinstance(description, str) and description.strip()
         else None,
         read_only=bool(resolved.get("readOnly") or schema.get("readOnly")) and not key,

@@ -16,6 +16,9 @@ import datetime as dt
 import itertools
 import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +27,7 @@ import pyarrow as pa
 from etl.model import Job
 
 PROTO = "__etl_proto"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _SQLITE_CLASS = {
     "integer": "INTEGER",
     "small_integer": "INTEGER",
@@ -244,12 +248,20 @@ class Source:
             yield from self._sqlalchemy_batches(job, where)
 
     def reader(self, job: Job, where: str = "", counter: RowCounter | None = None) -> pa.RecordBatchReader:
-        """The job's rows as one Arrow stream (what DuckDB scans), counted as they pass."""
+        """The job's rows as one Arrow stream (what DuckDB scans), counted as they pass.
+
+        ADBC sources are read by a child process (`python -m etl.reader`) that streams Arrow IPC:
+        the driver holds the interpreter lock while it decodes rows, so reading beside the load,
+        not inside it, lets both run at once. ETL_READER=inline reads in this process.
+        """
         counter = counter if counter is not None else RowCounter()
-        batches = self.batches(job, where)
+        if self.native and job.name in _job_names() and os.environ.get("ETL_READER", "process") != "inline":
+            batches = self._child_batches(job, where)
+        else:
+            batches = self.batches(job, where)
         first = next(batches, None)
         if first is None:
-            return pa.RecordBatchReader.from_batches(self._empty_schema(job), iter(()))
+            return pa.RecordBatchReader.from_batches(self.empty_schema(job), iter(()))
 
         def counted() -> Iterator[pa.RecordBatch]:
             for batch in itertools.chain((first,), batches):
@@ -258,7 +270,26 @@ class Source:
 
         return pa.RecordBatchReader.from_batches(first.schema, counted())
 
-    def _empty_schema(self, job: Job) -> pa.Schema:
+    def _child_batches(self, job: Job, where: str) -> Iterator[pa.RecordBatch]:
+        env = {**os.environ, "ETL_SOURCE_URL": self.url}
+        child = subprocess.Popen([sys.executable, "-m", "etl.reader", job.name, where], cwd=PROJECT_ROOT,
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert child.stdout is not None and child.stderr is not None
+        try:
+            try:
+                yield from pa.ipc.open_stream(child.stdout)
+            except pa.ArrowInvalid:
+                pass  # the child failed before it wrote a stream: its stderr says why
+            error = child.stderr.read().decode("utf-8", "replace").strip()
+            if child.wait() != 0:
+                raise SourceError(error.splitlines()[-1] if error else f"reader exited {child.returncode}")
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+    def empty_schema(self, job: Job) -> pa.Schema:
+        """The Arrow schema of a read that returned no rows."""
         fields = [(c.source, _arrow_type(c.read_type)) for c in _read_columns(job)]
         if self.dialect == "sqlite":
             fields.insert(0, (PROTO, pa.int64()))
@@ -296,6 +327,12 @@ class Source:
                     yield pa.RecordBatch.from_arrays(arrays, schema=schema)
         finally:
             engine.dispose()
+
+
+def _job_names() -> set[str]:
+    from etl.jobs import JOBS
+
+    return {job.name for job in JOBS}
 
 
 def _read_columns(job: Job) -> list[Any]:

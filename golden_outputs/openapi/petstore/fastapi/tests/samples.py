@@ -60,6 +60,7 @@ def new_pet(client: TestClient) -> dict[str, Any]:
     """A valid pet body."""
     n = next(COUNTER)
     return {
+        "id": n,
         "name": text(n),
         "tag": text(n),
     }

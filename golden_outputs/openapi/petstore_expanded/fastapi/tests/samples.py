@@ -62,4 +62,5 @@ def new_pet(client: TestClient) -> dict[str, Any]:
     return {
         "name": text(n),
         "tag": text(n),
+        "id": n,
     }

@@ -14,6 +14,6 @@ class Pet(Base):
 
     __tablename__ = "pet"
 
-    id: Mapped[int] = mapped_column(Integer(), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String())
     tag: Mapped[str | None] = mapped_column(String())

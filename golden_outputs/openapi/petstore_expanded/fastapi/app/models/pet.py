@@ -16,4 +16,4 @@ class Pet(Base):
 
     name: Mapped[str] = mapped_column(String())
     tag: Mapped[str | None] = mapped_column(String())
-    id: Mapped[int] = mapped_column(Integer(), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=False)

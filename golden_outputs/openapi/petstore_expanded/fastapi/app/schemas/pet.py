@@ -18,7 +18,7 @@ class PetBase(WriteSchema):
 class PetCreate(PetBase):
     """The body of `POST /pets`."""
 
-    id: int | None = None
+    id: int
 
 
 class PetReplace(PetBase):

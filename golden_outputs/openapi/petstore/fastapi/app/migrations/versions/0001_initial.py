@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "pet",
         sa.Column(
-            "id", sa.Integer(), primary_key=True, autoincrement=True, nullable=False
+            "id", sa.Integer(), primary_key=True, autoincrement=False, nullable=False
         ),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("tag", sa.String(), nullable=True),

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("tag", sa.String(), nullable=True),
         sa.Column(
-            "id", sa.Integer(), primary_key=True, autoincrement=True, nullable=False
+            "id", sa.Integer(), primary_key=True, autoincrement=False, nullable=False
         ),
     )
 
