@@ -34,6 +34,7 @@ goldens: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_reflect.py
 	$(BIN)/python bench/bench_generate.py
+	$(BIN)/python bench/bench_etl.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .cache bench/out

@@ -263,15 +263,20 @@ def main() -> None:
         small = OUT / f"ledger_{args.rows // 4}.sqlite"
         build_source(small, args.rows // 4)
         cases.append((args.rows // 4, 50_000))
+        cases.append((args.rows, -50_000))  # DuckDB memory limit 100MB (negative: a marker)
         for rows, batch in cases:
+            limit = {"ETL_DUCKDB_MEMORY_LIMIT": "100MB"} if batch < 0 else {}
+            batch = abs(batch)
             table = source if rows == args.rows else small
             directory = project(table, batch, work / f"ledger_{rows}_{batch}")
-            label = f"{rows} rows, batch {batch}"
+            label = f"{rows} rows, batch {batch}" + (", duckdb memory_limit 100MB" if limit else "")
             for kind, destination in (("duckdb", str(work / "mem.duckdb")),
                                       *((("postgresql", pg_url(PG_BENCH_DB).replace("postgresql+psycopg",
                                                                                      "postgresql")),) if use_pg else ())):
                 Path(work / "mem.duckdb").unlink(missing_ok=True)
-                run_env = {**env, "DATABASE_URL": f"sqlite:///{table}", "ETL_DESTINATION": destination}
+                if limit and kind != "duckdb":
+                    continue
+                run_env = {**env, **limit, "DATABASE_URL": f"sqlite:///{table}", "ETL_DESTINATION": destination}
                 _, peak = timed([str(python), "-m", "etl", "run", "--full-refresh"], run_env, directory)
                 memory[f"{label} -> {kind}"] = peak
                 lines.append(f"etl_memory: generated job, {label} -> {kind}: peak RSS {peak} MiB")

@@ -199,6 +199,8 @@ ETL_DESTINATION=etl.duckdb
 ETL_SOURCE_URL=
 # Secret salt of the SHA-256 that hashes personal data; set it, and keep it, or hashes change.
 ETL_HASH_SALT=
+# Memory DuckDB may use for its cache and operators before it spills to disk (default 256MB).
+ETL_DUCKDB_MEMORY_LIMIT=
 """
 DASK_ENV = """# Dask engine: a scheduler address (default: a local cluster of ETL_DASK_WORKERS processes).
 DASK_SCHEDULER_ADDRESS=

@@ -183,8 +183,10 @@ class ContractReport:
         areas = ", ".join(
             f"{area} {count} in {self.area_seconds[area]:.1f} s" for area, count in sorted(self.areas.items())
         )
+        refused = sum(1 for skip in self.skips if skip.reason.startswith("the database refused"))
         return (
-            f"{self.checks} contract checks, {len(self.failures)} failed, {len(self.skips)} skipped; "
+            f"{self.checks} contract checks, {len(self.failures)} failed, {len(self.skips)} skipped "
+            f"({refused} writes refused with 409 by constraints the spec does not record); "
             f"{self.requests} requests in {self.seconds:.1f} s ({areas})"
         )
 
@@ -494,6 +496,7 @@ class _Run:
         self.created: list[tuple[Resource, dict[str, Any]]] = []
         self.validation: tuple[str, subprocess.Popen[str], str] | None = None
         self.dropped = 0
+        self.last_request: httpx.Request | None = None
         self.slow: set[str] = set()
 
     # -- recording -------------------------------------------------------------------------------------
@@ -504,7 +507,9 @@ class _Run:
         self.report.checks += 1
         self.report.areas[self.area] += 1
         if not ok:
-            exchange = self._exchange(response) if response is not None else self.last
+            exchange = self.last
+            if response is not None and (self.last is None or response.request is not self.last_request):
+                exchange = self._exchange(response)
             if got is None:
                 got = f"{exchange.status} {exchange.response}" if exchange else "?"
             self.report.failures.append(
@@ -577,6 +582,7 @@ class _Run:
             self.dropped += 1
             response = self.client.request(method, path, **kwargs)
         self.last = self._exchange(response, body)
+        self.last_request = response.request
         return response
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response:

@@ -1,10 +1,12 @@
-"""Destinations: a DuckDB file (the default, embedded) or PostgreSQL, written in one transaction per job.
+"""Destinations: a DuckDB file (the default) or PostgreSQL, one transaction per job run.
 
-- DuckDB: Arrow batches are inserted by DuckDB itself (zero-copy scan of the Arrow memory).
+- DuckDB: Arrow batches are inserted by DuckDB itself (zero-copy scan of the Arrow
+  memory).
 - PostgreSQL: ADBC's driver ingests Arrow batches with binary COPY.
 
-Each destination also holds the ETL's own tables: `_etl_state` (the committed cursor of each
-job) and `_etl_runs` (one row per run: rows read, written, rejected, duration, status).
+Each destination also holds the ETL's own tables: `_etl_state` (the committed cursor of
+each job) and `_etl_runs` (one row per run: rows read, written, rejected, duration,
+status).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from etl.transform import Transformer, ident
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DESTINATION = "etl.duckdb"
+DUCKDB_MEMORY_LIMIT = "256MB"
 _PG = {
     "VARCHAR": "text",
     "INTEGER": "integer",
@@ -46,7 +49,8 @@ class DestinationError(RuntimeError):
 
 
 def destination_setting(job_destination: str | None = None) -> str:
-    """The job's own destination, else ETL_DESTINATION, else etl.duckdb in the project root."""
+    """The job's own destination, else ETL_DESTINATION, else etl.duckdb in the project
+    root."""
     if job_destination:
         return job_destination
     configured = os.environ.get("ETL_DESTINATION")
@@ -56,7 +60,8 @@ def destination_setting(job_destination: str | None = None) -> str:
 
 
 def open_destination(setting: str) -> Destination:
-    """A destination from a setting: a DuckDB path, `duckdb:///path`, or a PostgreSQL URL."""
+    """A destination from a setting: a DuckDB path, `duckdb:///path`, or a PostgreSQL
+    URL."""
     if "://" not in setting:
         return DuckDBDestination(setting)
     scheme, rest = setting.split("://", 1)
@@ -65,11 +70,14 @@ def open_destination(setting: str) -> Destination:
         return DuckDBDestination(rest[1:] if rest.startswith("/") else rest)
     if base in ("postgresql", "postgres"):
         return PostgresDestination("postgresql://" + rest)
-    raise DestinationError(f"unsupported destination {scheme}:// (use a DuckDB file or postgresql://)")
+    raise DestinationError(
+        f"unsupported destination {scheme}:// (use a DuckDB file or postgresql://)"
+    )
 
 
 class Destination:
-    """What the runner needs from a destination; SQL here is valid in DuckDB and PostgreSQL."""
+    """What the runner needs from a destination; SQL here is valid in DuckDB and
+    PostgreSQL."""
 
     kind = ""
 
@@ -89,11 +97,19 @@ class Destination:
         raise NotImplementedError
 
     def append(self, table: str, data: pa.Table | pa.RecordBatchReader) -> None:
-        """Append Arrow rows (already transformed) to an existing table, columns in table order."""
+        """Append Arrow rows (already transformed) to an existing table, columns in
+        table order."""
         raise NotImplementedError
 
-    def load(self, table: str, transformer: Transformer, data: pa.RecordBatchReader, batch_rows: int) -> None:
-        """Transform a stream of source rows and append them to `table`, batch by batch."""
+    def load(
+        self,
+        table: str,
+        transformer: Transformer,
+        data: pa.RecordBatchReader,
+        batch_rows: int,
+    ) -> None:
+        """Transform a stream of source rows and append them to `table`, batch by
+        batch."""
         raise NotImplementedError
 
     def row(self, sql: str) -> tuple[Any, ...]:
@@ -114,8 +130,12 @@ class Destination:
 
     # -- shared ------------------------------------------------------------------------------------
 
-    def create_table(self, name: str, columns: list[tuple[str, str]], if_not_exists: bool = False) -> None:
-        body = ", ".join(f"{ident(column)} {self.column_type(type_)}" for column, type_ in columns)
+    def create_table(
+        self, name: str, columns: list[tuple[str, str]], if_not_exists: bool = False
+    ) -> None:
+        body = ", ".join(
+            f"{ident(column)} {self.column_type(type_)}" for column, type_ in columns
+        )
         guard = "IF NOT EXISTS " if if_not_exists else ""
         self.execute(f"CREATE TABLE {guard}{ident(name)} ({body})")
 
@@ -125,37 +145,71 @@ class Destination:
     def ensure_meta(self) -> None:
         """Create the state and run-log tables (committed on their own)."""
         self.begin()
-        self.create_table(STATE_TABLE, [("job", "VARCHAR"), ("cursor", "VARCHAR"), ("run_id", "VARCHAR"),
-                                        ("updated_at", "TIMESTAMP")], if_not_exists=True)
-        self.create_table(RUNS_TABLE, [("run_id", "VARCHAR"), ("job", "VARCHAR"), ("started_at", "TIMESTAMP"),
-                                       ("finished_at", "TIMESTAMP"), ("status", "VARCHAR"),
-                                       ("rows_read", "BIGINT"), ("rows_written", "BIGINT"),
-                                       ("rows_rejected", "BIGINT"), ("seconds", "DOUBLE"),
-                                       ("cursor_from", "VARCHAR"), ("cursor_to", "VARCHAR"),
-                                       ("message", "VARCHAR")], if_not_exists=True)
+        self.create_table(
+            STATE_TABLE,
+            [
+                ("job", "VARCHAR"),
+                ("cursor", "VARCHAR"),
+                ("run_id", "VARCHAR"),
+                ("updated_at", "TIMESTAMP"),
+            ],
+            if_not_exists=True,
+        )
+        self.create_table(
+            RUNS_TABLE,
+            [
+                ("run_id", "VARCHAR"),
+                ("job", "VARCHAR"),
+                ("started_at", "TIMESTAMP"),
+                ("finished_at", "TIMESTAMP"),
+                ("status", "VARCHAR"),
+                ("rows_read", "BIGINT"),
+                ("rows_written", "BIGINT"),
+                ("rows_rejected", "BIGINT"),
+                ("seconds", "DOUBLE"),
+                ("cursor_from", "VARCHAR"),
+                ("cursor_to", "VARCHAR"),
+                ("message", "VARCHAR"),
+            ],
+            if_not_exists=True,
+        )
         self.commit()
 
     def state(self, job: str) -> str | None:
-        value = self.scalar(f"SELECT cursor FROM {STATE_TABLE} WHERE job = {_text(job)}")
+        value = self.scalar(
+            f"SELECT cursor FROM {STATE_TABLE} WHERE job = {_text(job)}"
+        )
         return None if value is None else str(value)
 
     def set_state(self, job: str, cursor: str | None, run_id: str) -> None:
         self.execute(f"DELETE FROM {STATE_TABLE} WHERE job = {_text(job)}")
         value = "NULL" if cursor is None else _text(cursor)
-        self.execute(f"INSERT INTO {STATE_TABLE} VALUES ({_text(job)}, {value}, {_text(run_id)}, {_utc_now()})")
+        self.execute(
+            f"INSERT INTO {STATE_TABLE} VALUES "
+            f"({_text(job)}, {value}, {_text(run_id)}, {_utc_now()})"
+        )
 
     def log_run(self, run: dict[str, Any]) -> None:
         values = [
-            _text(run["run_id"]), _text(run["job"]), f"CAST({_text(run['started_at'])} AS TIMESTAMP)", _utc_now(),
-            _text(run["status"]), str(int(run["rows_read"])), str(int(run["rows_written"])),
-            str(int(run["rows_rejected"])), repr(float(run["seconds"])),
-            _nullable(run.get("cursor_from")), _nullable(run.get("cursor_to")), _nullable(run.get("message")),
+            _text(run["run_id"]),
+            _text(run["job"]),
+            f"CAST({_text(run['started_at'])} AS TIMESTAMP)",
+            _utc_now(),
+            _text(run["status"]),
+            str(int(run["rows_read"])),
+            str(int(run["rows_written"])),
+            str(int(run["rows_rejected"])),
+            repr(float(run["seconds"])),
+            _nullable(run.get("cursor_from")),
+            _nullable(run.get("cursor_to")),
+            _nullable(run.get("message")),
         ]
         self.execute(f"INSERT INTO {RUNS_TABLE} VALUES ({', '.join(values)})")
 
 
 def _utc_now() -> str:
-    """The current time in UTC as a TIMESTAMP literal (times in the ETL tables are UTC)."""
+    """The current time in UTC as a TIMESTAMP literal (times in the ETL tables are
+    UTC)."""
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     return f"CAST('{now.isoformat(sep=' ')}' AS TIMESTAMP)"
 
@@ -182,9 +236,10 @@ class DuckDBDestination(Destination):
             self.connection = duckdb.connect(path)
         except duckdb.IOException as exc:  # another process holds the file
             raise DestinationError(f"{path}: {exc}") from None
-        limit = os.environ.get("ETL_DUCKDB_MEMORY_LIMIT")
-        if limit:
-            self.connection.execute("SET memory_limit = ?", [limit]).fetchall()
+        # DuckDB caches the blocks it writes up to its memory limit (80% of RAM by default): a
+        # bound keeps a run's memory flat however large the table (it spills beyond it).
+        limit = os.environ.get("ETL_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT
+        self.connection.execute("SET memory_limit = ?", [limit]).fetchall()
 
     def execute(self, sql: str) -> None:
         self.connection.execute(sql).fetchall()  # DuckDB wants every result consumed
@@ -208,16 +263,26 @@ class DuckDBDestination(Destination):
     def append(self, table: str, data: pa.Table | pa.RecordBatchReader) -> None:
         self.connection.register("__etl_rows", data)
         try:
-            self.connection.execute(f"INSERT INTO {ident(table)} SELECT * FROM __etl_rows").fetchall()
+            self.connection.execute(
+                f"INSERT INTO {ident(table)} SELECT * FROM __etl_rows"
+            ).fetchall()
         finally:
             self.connection.unregister("__etl_rows")
 
-    def load(self, table: str, transformer: Transformer, data: pa.RecordBatchReader, batch_rows: int) -> None:
+    def load(
+        self,
+        table: str,
+        transformer: Transformer,
+        data: pa.RecordBatchReader,
+        batch_rows: int,
+    ) -> None:
         # One statement: DuckDB scans the Arrow stream, transforms and writes it (row groups go to
         # the file as they fill, so memory follows the batch size, not the table).
         self.connection.register("__etl_batch", data)
         try:
-            self.connection.execute(f"INSERT INTO {ident(table)} {transformer.select}").fetchall()
+            self.connection.execute(
+                f"INSERT INTO {ident(table)} {transformer.select}"
+            ).fetchall()
         finally:
             self.connection.unregister("__etl_batch")
 
@@ -225,7 +290,12 @@ class DuckDBDestination(Destination):
         return tuple(self.connection.execute(sql).fetchall()[0])
 
     def table_exists(self, name: str) -> bool:
-        return bool(self.scalar(f"SELECT count(*) FROM information_schema.tables WHERE table_name = {_text(name)}"))
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM information_schema.tables "
+                f"WHERE table_name = {_text(name)}"
+            )
+        )
 
     def close(self) -> None:
         self.connection.close()
@@ -242,12 +312,14 @@ class PostgresDestination(Destination):
         try:
             self.connection = adbc_driver_postgresql.dbapi.connect(uri)
         except Exception as exc:  # noqa: BLE001 - the driver's errors vary
-            raise DestinationError(f"cannot connect to the PostgreSQL destination: {exc}") from None
+            raise DestinationError(
+                f"cannot connect to the PostgreSQL destination: {exc}"
+            ) from None
         self.cursor = self.connection.cursor()
 
     def column_type(self, duckdb_type: str) -> str:
         if duckdb_type.startswith("DECIMAL"):
-            return "numeric" + duckdb_type[len("DECIMAL"):].replace(" ", "")
+            return "numeric" + duckdb_type[len("DECIMAL") :].replace(" ", "")
         return _PG.get(duckdb_type, duckdb_type)
 
     def execute(self, sql: str) -> None:
@@ -259,7 +331,7 @@ class PostgresDestination(Destination):
         return row[0] if row else None
 
     def begin(self) -> None:
-        pass  # ADBC's DB-API connection is not in autocommit: a transaction is always open
+        pass  # ADBC's DB-API connection is not in autocommit: a transaction is open
 
     def commit(self) -> None:
         self.connection.commit()
@@ -276,16 +348,26 @@ class PostgresDestination(Destination):
     def append(self, table: str, data: pa.Table | pa.RecordBatchReader) -> None:
         self.cursor.adbc_ingest(table, data, mode="append")
 
-    def load(self, table: str, transformer: Transformer, data: pa.RecordBatchReader, batch_rows: int) -> None:
+    def load(
+        self,
+        table: str,
+        transformer: Transformer,
+        data: pa.RecordBatchReader,
+        batch_rows: int,
+    ) -> None:
         # DuckDB transforms the stream; ADBC sends it with one binary COPY, batch by batch.
-        self.cursor.adbc_ingest(table, transformer.stream(data, batch_rows), mode="append")
+        self.cursor.adbc_ingest(
+            table, transformer.stream(data, batch_rows), mode="append"
+        )
 
     def row(self, sql: str) -> tuple[Any, ...]:
         self.cursor.execute(sql)
         return tuple(self.cursor.fetchone())
 
     def table_exists(self, name: str) -> bool:
-        return self.scalar(f"SELECT to_regclass({_text(ident(name))}) IS NOT NULL") is True
+        return (
+            self.scalar(f"SELECT to_regclass({_text(ident(name))}) IS NOT NULL") is True
+        )
 
     def close(self) -> None:
         self.cursor.close()

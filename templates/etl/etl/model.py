@@ -1,4 +1,4 @@
-"""The job records `etl/jobs.py` declares: columns with their types, transforms and checks."""
+"""The records `etl/jobs.py` declares: jobs, their columns, transforms and checks."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Column:
-    """One destination column: where it comes from, its type, and what happens on the way.
+    """One destination column: where it comes from, its type, and what happens on the
+    way.
 
-    `type` is the logical type in the destination, `source_type` the one in the source when a
-    `cast` transform changes it. `ops` run in order: `trim`, `hash` (salted SHA-256) and `mask`
-    (all but the last `keep` characters become `*`).
+    `type` is the logical type in the destination, `source_type` the one in the source
+    when a `cast` transform changes it. `ops` run in order: `trim`, `hash` (salted
+    SHA-256) and `mask` (all but the last `keep` characters become `*`).
     """
 
     name: str

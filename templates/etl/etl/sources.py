@@ -1,11 +1,12 @@
-"""Read a job's rows from the source database as Arrow record batches, with types from the spec.
+"""Read a job's rows from the source as Arrow record batches, typed from the spec.
 
-- SQLite and PostgreSQL: ADBC (Apache Arrow's database drivers) streams Arrow batches straight
-  from the driver, no Python object per value. SQLite has no column types of its own, so every
-  column is CAST to the storage class its spec type needs, and the query leads with one typed
-  row (dropped before anything else sees it) so that the driver never infers a type from data.
-- Any other SQLAlchemy dialect (MySQL, MariaDB, ...): SQLAlchemy streams rows, converted to
-  Arrow with the types from the spec.
+- SQLite and PostgreSQL: ADBC (Apache Arrow's database drivers) streams Arrow batches
+  straight from the driver, no Python object per value. SQLite has no column types of
+  its own, so every column is CAST to the storage class its spec type needs; when a
+  column has no value in the first batch, the query leads with one typed row (dropped
+  before anything else sees it), so the driver never infers a type from the data.
+- Any other SQLAlchemy dialect (MySQL, MariaDB, ...): SQLAlchemy streams rows, converted
+  to Arrow with the types from the spec.
 
 Decimals and other values a driver might round are read as text and cast exactly later.
 """
@@ -16,9 +17,6 @@ import datetime as dt
 import itertools
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,7 +25,6 @@ import pyarrow as pa
 from etl.model import Job
 
 PROTO = "__etl_proto"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _SQLITE_CLASS = {
     "integer": "INTEGER",
     "small_integer": "INTEGER",
@@ -38,12 +35,23 @@ _SQLITE_CLASS = {
 }
 _SQLITE_PROTO = {"INTEGER": "0", "REAL": "0.0", "TEXT": "''", "BLOB": "x''"}
 # PostgreSQL values read as text: exact (numeric) or not Arrow-native everywhere.
-_PG_TEXT = {"decimal", "json", "uuid", "enum", "array", "unknown", "interval", "string", "text"}
+_PG_TEXT = {
+    "decimal",
+    "json",
+    "uuid",
+    "enum",
+    "array",
+    "unknown",
+    "interval",
+    "string",
+    "text",
+}
 _TIME_LITERAL = re.compile(r"^[0-9][0-9 T:.+\-]*$")
 
 
 class RowCounter:
-    """Rows read from the source (the typed first row of a SQLite read is not one of them)."""
+    """Rows read from the source (the typed first row of a SQLite read is not one of
+    them)."""
 
     def __init__(self, on_batch: Any = None) -> None:
         self.rows = 0
@@ -65,7 +73,8 @@ class SourceError(RuntimeError):
 
 
 def source_url() -> str:
-    """The source database: ETL_SOURCE_URL, else DATABASE_URL (the API's own database)."""
+    """The source database: ETL_SOURCE_URL, else DATABASE_URL (the API's own
+    database)."""
     raw = os.environ.get("ETL_SOURCE_URL") or os.environ.get("DATABASE_URL")
     if not raw:
         raise SourceError("set DATABASE_URL (or ETL_SOURCE_URL) to the source database")
@@ -73,7 +82,8 @@ def source_url() -> str:
 
 
 def dialect_of(url: str) -> str:
-    """`sqlite`, `postgresql`, `mysql`, ...: the SQLAlchemy dialect of a URL, without the driver."""
+    """`sqlite`, `postgresql`, `mysql`, ...: the SQLAlchemy dialect of a URL, without
+    the driver."""
     scheme = url.split("://", 1)[0].split("+", 1)[0]
     return "postgresql" if scheme == "postgres" else scheme
 
@@ -86,7 +96,8 @@ def quote(name: str, dialect: str) -> str:
 
 
 def literal(value: str, is_time: bool) -> str:
-    """A cursor value as a SQL literal; values come from the source itself and are checked."""
+    """A cursor value as a SQL literal; values come from the source itself and are
+    checked."""
     if not is_time:
         return str(int(value))
     if not _TIME_LITERAL.match(value):
@@ -95,11 +106,16 @@ def literal(value: str, is_time: bool) -> str:
 
 
 def cursor_text(value: Any) -> str | None:
-    """A cursor value as stored in the state table: ISO text for times, digits for integers."""
+    """A cursor value as stored in the state table: ISO text for times, digits for
+    integers."""
     if value is None:
         return None
     if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+        return (
+            value.isoformat(sep=" ")
+            if isinstance(value, dt.datetime)
+            else value.isoformat()
+        )
     return str(value)
 
 
@@ -126,14 +142,20 @@ class Source:
             if self.dialect == "sqlite":
                 import adbc_driver_sqlite.dbapi
 
-                path = self.url.split("://", 1)[1][1:].split("?", 1)[0]  # sqlite:///relative, sqlite:////absolute
+                path = self.url.split("://", 1)[1][1:].split("?", 1)[
+                    0
+                ]  # sqlite:///relative, sqlite:////absolute
                 if not path or path == ":memory:":
                     raise SourceError("an in-memory SQLite database cannot be a source")
-                self._connection = adbc_driver_sqlite.dbapi.connect(os.path.abspath(path))
+                self._connection = adbc_driver_sqlite.dbapi.connect(
+                    os.path.abspath(path)
+                )
             else:
                 import adbc_driver_postgresql.dbapi
 
-                uri = "postgresql://" + self.url.split("://", 1)[1]  # libpq reads SQLAlchemy's URL as is
+                uri = (
+                    "postgresql://" + self.url.split("://", 1)[1]
+                )  # libpq reads SQLAlchemy's URL as is
                 self._connection = adbc_driver_postgresql.dbapi.connect(uri)
         return self._connection
 
@@ -153,7 +175,11 @@ class Source:
     def table(self, job: Job) -> str:
         """The job's source table, schema-qualified."""
         name = quote(job.source_table, self.dialect)
-        return f"{quote(job.source_schema, self.dialect)}.{name}" if job.source_schema else name
+        return (
+            f"{quote(job.source_schema, self.dialect)}.{name}"
+            if job.source_schema
+            else name
+        )
 
     def _select_item(self, source: str, read_type: str) -> str:
         column = quote(source, self.dialect)
@@ -164,25 +190,67 @@ class Source:
         return column
 
     def query(self, job: Job, where: str = "", proto: bool = True) -> str:
-        """SELECT of the job's columns (each once, by source name) with an optional WHERE."""
-        items = [f"{self._select_item(c.source, c.read_type)} AS {quote(c.source, self.dialect)}"
-                 for c in _read_columns(job)]
-        body = f"SELECT {', '.join(items)} FROM {self.table(job)}" + (f" WHERE {where}" if where else "")
-        if self.dialect != "sqlite" or not proto:
-            return body
-        # The typed first row: ADBC's SQLite driver takes each column's type from the first rows.
+        """SELECT of the job's columns (each once, by source name) with an optional
+        WHERE.
+
+        On SQLite the first column is the marker `__etl_proto` (0 for every source row);
+        with `proto` a typed first row (marker 1) leads the rows, for ADBC's driver
+        takes each column's type from the first batch: a column with no value there must
+        not be guessed.
+        """
+        items = [
+            self._select_item(c.source, c.read_type)
+            + " AS "
+            + quote(c.source, self.dialect)
+            for c in _read_columns(job)
+        ]
+        tail = f" FROM {self.table(job)}" + (f" WHERE {where}" if where else "")
+        if self.dialect != "sqlite":
+            return f"SELECT {', '.join(items)}{tail}"
+        if not proto:
+            return f"SELECT 0 AS {PROTO}, {', '.join(items)}{tail}"
         first = ", ".join(
-            f"{_SQLITE_PROTO[_SQLITE_CLASS.get(c.read_type, 'TEXT')]} AS {quote(c.source, self.dialect)}"
+            _SQLITE_PROTO[_SQLITE_CLASS.get(c.read_type, "TEXT")]
+            + " AS "
+            + quote(c.source, self.dialect)
             for c in _read_columns(job)
         )
+        body = f"SELECT {', '.join(items)}{tail}"
         return f"SELECT 1 AS {PROTO}, {first} UNION ALL SELECT 0, * FROM ({body})"
 
-    def window(self, job: Job, low: str | None, high: str | None, strict: bool = False,
-               open_end: bool = False) -> str:
-        """The WHERE of a read: cursor from `low` (inclusive, or exclusive when strict) up to `high`.
+    def needs_proto(self, job: Job, where: str = "") -> bool:
+        """True when a column has no value in the first batch (then ADBC could not type
+        it)."""
+        counts = ", ".join(
+            f"count({quote(c.source, self.dialect)})" for c in _read_columns(job)
+        )
+        inner = f"SELECT * FROM {self.table(job)}" + (
+            f" WHERE {where}" if where else ""
+        )
+        cursor = self._adbc().cursor()
+        try:
+            cursor.execute(
+                f"SELECT {counts} FROM ({inner} LIMIT {int(job.batch_size)})"
+            )
+            row = cursor.fetchone() or ()
+        finally:
+            cursor.close()
+        return not row or any(not count for count in row)
 
-        Without `low` every row up to `high` (rows without a cursor too); with `open_end` there is
-        no upper bound (the read is one snapshot and its largest cursor becomes the mark).
+    def window(
+        self,
+        job: Job,
+        low: str | None,
+        high: str | None,
+        strict: bool = False,
+        open_end: bool = False,
+    ) -> str:
+        """The WHERE of a read: cursor from `low` (inclusive, or exclusive when strict)
+        up to `high`.
+
+        Without `low` every row up to `high` (rows without a cursor too); with
+        `open_end` there is no upper bound (the read is one snapshot and its largest
+        cursor becomes the mark).
         """
         column = job.cursor_column
         if column is None:
@@ -227,13 +295,19 @@ class Source:
             return None
         name = quote(column.source, self.dialect)
         if self.dialect == "sqlite" and job.cursor_is_time:
-            return cursor_text(self.scalar(f"SELECT CAST(MAX({name}) AS TEXT) FROM {self.table(job)}"))
+            return cursor_text(
+                self.scalar(f"SELECT CAST(MAX({name}) AS TEXT) FROM {self.table(job)}")
+            )
         return cursor_text(self.scalar(f"SELECT MAX({name}) FROM {self.table(job)}"))
 
     def key_range(self, job: Job) -> tuple[int, int] | None:
         """(min, max) of a single integer key, for splitting a read into partitions."""
         keys = [c for c in job.columns if c.key]
-        if len(keys) != 1 or keys[0].read_type not in ("integer", "small_integer", "big_integer"):
+        if len(keys) != 1 or keys[0].read_type not in (
+            "integer",
+            "small_integer",
+            "big_integer",
+        ):
             return None
         name = quote(keys[0].source, self.dialect)
         low = self.scalar(f"SELECT MIN({name}) FROM {self.table(job)}")
@@ -247,18 +321,13 @@ class Source:
         else:
             yield from self._sqlalchemy_batches(job, where)
 
-    def reader(self, job: Job, where: str = "", counter: RowCounter | None = None) -> pa.RecordBatchReader:
-        """The job's rows as one Arrow stream (what DuckDB scans), counted as they pass.
-
-        ADBC sources are read by a child process (`python -m etl.reader`) that streams Arrow IPC:
-        the driver holds the interpreter lock while it decodes rows, so reading beside the load,
-        not inside it, lets both run at once. ETL_READER=inline reads in this process.
-        """
+    def reader(
+        self, job: Job, where: str = "", counter: RowCounter | None = None
+    ) -> pa.RecordBatchReader:
+        """The job's rows as one Arrow stream (what DuckDB scans), counted as they
+        pass."""
         counter = counter if counter is not None else RowCounter()
-        if self.native and job.name in _job_names() and os.environ.get("ETL_READER", "process") != "inline":
-            batches = self._child_batches(job, where)
-        else:
-            batches = self.batches(job, where)
+        batches = self.batches(job, where)
         first = next(batches, None)
         if first is None:
             return pa.RecordBatchReader.from_batches(self.empty_schema(job), iter(()))
@@ -270,24 +339,6 @@ class Source:
 
         return pa.RecordBatchReader.from_batches(first.schema, counted())
 
-    def _child_batches(self, job: Job, where: str) -> Iterator[pa.RecordBatch]:
-        env = {**os.environ, "ETL_SOURCE_URL": self.url}
-        child = subprocess.Popen([sys.executable, "-m", "etl.reader", job.name, where], cwd=PROJECT_ROOT,
-                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert child.stdout is not None and child.stderr is not None
-        try:
-            try:
-                yield from pa.ipc.open_stream(child.stdout)
-            except pa.ArrowInvalid:
-                pass  # the child failed before it wrote a stream: its stderr says why
-            error = child.stderr.read().decode("utf-8", "replace").strip()
-            if child.wait() != 0:
-                raise SourceError(error.splitlines()[-1] if error else f"reader exited {child.returncode}")
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-
     def empty_schema(self, job: Job) -> pa.Schema:
         """The Arrow schema of a read that returned no rows."""
         fields = [(c.source, _arrow_type(c.read_type)) for c in _read_columns(job)]
@@ -298,9 +349,13 @@ class Source:
     def _adbc_batches(self, job: Job, where: str) -> Iterator[pa.RecordBatch]:
         cursor = self._adbc().cursor()
         try:
+            proto = False
             if self.dialect == "sqlite":
-                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(job.batch_size)})
-            cursor.execute(self.query(job, where))
+                cursor.adbc_statement.set_options(
+                    **{"adbc.sqlite.query.batch_rows": str(job.batch_size)}
+                )
+                proto = self.needs_proto(job, where)
+            cursor.execute(self.query(job, where, proto))
             for batch in cursor.fetch_record_batch():
                 offset = 0
                 while offset < batch.num_rows:
@@ -318,10 +373,15 @@ class Source:
         engine = create_engine(self.url, poolclass=NullPool)
         try:
             with engine.connect() as connection:
-                result = connection.execution_options(stream_results=True).execute(text(self.query(job, where)))
+                result = connection.execution_options(stream_results=True).execute(
+                    text(self.query(job, where))
+                )
                 while rows := result.fetchmany(job.batch_size):
                     arrays = [
-                        pa.array([_plain(row[i], c.read_type) for row in rows], type=schema.field(i).type)
+                        pa.array(
+                            [_plain(row[i], c.read_type) for row in rows],
+                            type=schema.field(i).type,
+                        )
                         for i, c in enumerate(columns)
                     ]
                     yield pa.RecordBatch.from_arrays(arrays, schema=schema)
@@ -329,14 +389,9 @@ class Source:
             engine.dispose()
 
 
-def _job_names() -> set[str]:
-    from etl.jobs import JOBS
-
-    return {job.name for job in JOBS}
-
-
 def _read_columns(job: Job) -> list[Any]:
-    """The columns to read, each source column once (two destination columns may share one)."""
+    """The columns to read, each source column once (two destination columns may share
+    one)."""
     seen: dict[str, Any] = {}
     for column in job.columns:
         seen.setdefault(column.source, column)
@@ -362,7 +417,8 @@ def _arrow_type(read_type: str) -> pa.DataType:
 
 
 def _plain(value: Any, read_type: str) -> Any:
-    """A driver value in the Arrow type of its column (text for exact or exotic values)."""
+    """A driver value in the Arrow type of its column (text for exact or exotic
+    values)."""
     if value is None or read_type in _ARROW:
         return value
     return value if isinstance(value, str) else str(value)

@@ -1,8 +1,8 @@
-"""Transforms and row checks, run by DuckDB on each Arrow batch (vectorized, in-process).
+"""Transforms and row checks, run by DuckDB over Arrow data (vectorized, in-process).
 
-Every column is cast to the type the spec gives it (never one guessed from the data), then its
-transforms run in order; personal data is hashed (salted SHA-256) or masked here, before any
-row can reach a destination. Row checks count or drop offending rows.
+Every column is cast to the type the spec gives it (never one guessed from the data),
+then its transforms run in order; personal data is hashed (salted SHA-256) or masked
+here, before any row can reach a destination. Row checks count or drop offending rows.
 """
 
 from __future__ import annotations
@@ -38,8 +38,11 @@ _DUCKDB = {
 }
 
 
-def duckdb_type(type_: str, precision: int | None = None, scale: int | None = None) -> str:
-    """The DuckDB type of a logical type; decimals keep their precision and scale (exact)."""
+def duckdb_type(
+    type_: str, precision: int | None = None, scale: int | None = None
+) -> str:
+    """The DuckDB type of a logical type; decimals keep their precision and scale
+    (exact)."""
     if type_ == "decimal":
         if precision is None or precision > 38:
             return "DECIMAL(38, 10)"
@@ -72,18 +75,24 @@ def column_expression(column: Column) -> str:
     read = duckdb_type(column.read_type, column.precision, column.scale)
     expression = f"CAST({value} AS {read})"
     if column.source_type is not None:
-        expression = f"CAST({expression} AS {duckdb_type(column.type, column.precision, column.scale)})"
+        target = duckdb_type(column.type, column.precision, column.scale)
+        expression = f"CAST({expression} AS {target})"
     for op in column.ops:
         if op == "trim":
             expression = f"trim(CAST({expression} AS VARCHAR))"
         elif op == "hash":
-            expression = f"sha256(getvariable('etl_salt') || CAST({expression} AS VARCHAR))"
+            expression = (
+                f"sha256(getvariable('etl_salt') || CAST({expression} AS VARCHAR))"
+            )
         elif op == "mask":
             text = f"CAST({expression} AS VARCHAR)"
             keep = int(column.keep)
             # The tail is kept only where it is less than half the value: a mask never shows it all.
-            expression = (f"CASE WHEN length({text}) > {2 * keep} THEN repeat('*', length({text}) - {keep}) "
-                          f"|| right({text}, {keep}) ELSE repeat('*', length({text})) END")
+            expression = (
+                f"CASE WHEN length({text}) > {2 * keep} "
+                f"THEN repeat('*', length({text}) - {keep}) "
+                f"|| right({text}, {keep}) ELSE repeat('*', length({text})) END"
+            )
     return expression
 
 
@@ -93,27 +102,48 @@ def violation(check: Check) -> str:
     if check.check == "not_null":
         return " OR ".join(f"{name} IS NULL" for name in names)
     values = ", ".join(string(value) for value in check.values)
-    return " OR ".join(f"({name} IS NOT NULL AND CAST({name} AS VARCHAR) NOT IN ({values}))" for name in names)
+    return " OR ".join(
+        f"({name} IS NOT NULL AND CAST({name} AS VARCHAR) NOT IN ({values}))"
+        for name in names
+    )
 
 
 class Transformer:
-    """A job's casts, transforms and `skip` row checks as one DuckDB SELECT over Arrow data."""
+    """A job's casts, transforms and `skip` row checks as one DuckDB SELECT over Arrow
+    data."""
 
-    def __init__(self, job: Job, connection: duckdb.DuckDBPyConnection | None = None, proto: bool = False,
-                 text_uuids: bool = False) -> None:
+    def __init__(
+        self,
+        job: Job,
+        connection: duckdb.DuckDBPyConnection | None = None,
+        proto: bool = False,
+        text_uuids: bool = False,
+    ) -> None:
         self.job = job
         self.connection = connection if connection is not None else duckdb.connect()
-        self.connection.execute("SET VARIABLE etl_salt = ?", [os.environ.get("ETL_HASH_SALT", "")]).fetchall()
+        self.connection.execute(
+            "SET VARIABLE etl_salt = ?", [os.environ.get("ETL_HASH_SALT", "")]
+        ).fetchall()
         items = []
         for column in job.columns:
             expression = column_expression(column)
-            if text_uuids and output_type(column) == "UUID":  # PostgreSQL receives them as text
+            if (
+                text_uuids and output_type(column) == "UUID"
+            ):  # PostgreSQL receives them as text
                 expression = f"CAST({expression} AS VARCHAR)"
             items.append(f"{expression} AS {ident(column.name)}")
-        inner = f"SELECT {', '.join(items)} FROM __etl_batch" + (f" WHERE {PROTO} = 0" if proto else "")
+        inner = f"SELECT {', '.join(items)} FROM __etl_batch" + (
+            f" WHERE {PROTO} = 0" if proto else ""
+        )
         # Row checks are decided on the loaded values (after casts and transforms).
-        skips = [f"NOT coalesce({violation(c)}, false)" for c in job.checks if c.row_level and c.on_fail == "skip"]
-        self.select = f"SELECT * FROM ({inner}) AS t" + (" WHERE " + " AND ".join(skips) if skips else "")
+        skips = [
+            f"NOT coalesce({violation(c)}, false)"
+            for c in job.checks
+            if c.row_level and c.on_fail == "skip"
+        ]
+        self.select = f"SELECT * FROM ({inner}) AS t" + (
+            " WHERE " + " AND ".join(skips) if skips else ""
+        )
         self.rejected = 0
 
     def apply(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
@@ -130,8 +160,11 @@ class Transformer:
         self.rejected += read - table.num_rows
         return table
 
-    def stream(self, data: pa.RecordBatchReader, batch_rows: int) -> pa.RecordBatchReader:
-        """The transformed rows of an Arrow stream, as a stream (nothing materialized)."""
+    def stream(
+        self, data: pa.RecordBatchReader, batch_rows: int
+    ) -> pa.RecordBatchReader:
+        """The transformed rows of an Arrow stream, as a stream (nothing
+        materialized)."""
         self.connection.register("__etl_batch", data)
         return self.connection.sql(self.select).to_arrow_reader(batch_rows)
 
@@ -141,12 +174,19 @@ class Transformer:
 
 
 def row_check_sql(job: Job) -> tuple[list[int], list[str]]:
-    """(check indexes, SQL counting the offending rows) of each `warn` or `fail` row check."""
-    indexes = [i for i, c in enumerate(job.checks) if c.row_level and c.on_fail != "skip"]
-    return indexes, [f"count(*) FILTER (WHERE {violation(job.checks[i])})" for i in indexes]
+    """(check indexes, SQL counting the offending rows) of each `warn` or `fail` row
+    check."""
+    indexes = [
+        i for i, c in enumerate(job.checks) if c.row_level and c.on_fail != "skip"
+    ]
+    return indexes, [
+        f"count(*) FILTER (WHERE {violation(job.checks[i])})" for i in indexes
+    ]
 
 
-def row_check_outcome(job: Job, tally: dict[int, int], rejected: int = 0) -> tuple[list[str], list[str]]:
+def row_check_outcome(
+    job: Job, tally: dict[int, int], rejected: int = 0
+) -> tuple[list[str], list[str]]:
     """(failures, warnings) of the row checks from their counts over the run."""
     failures, warnings = [], []
     for index, count in sorted(tally.items()):
@@ -161,10 +201,12 @@ def row_check_outcome(job: Job, tally: dict[int, int], rejected: int = 0) -> tup
 
 
 def table_check_sql(check: Check, table: str, job: Job) -> str:
-    """A query returning the number of violations (row_count: the row count) of a table check."""
+    """A query returning the number of violations (row_count: the row count) of a table
+    check."""
     if check.check == "unique":
         names = ", ".join(ident(name) for name in check.columns)
-        return f"SELECT count(*) FROM (SELECT {names} FROM {table} GROUP BY {names} HAVING count(*) > 1) AS d"
+        duplicates = f"SELECT {names} FROM {table} GROUP BY {names} HAVING count(*) > 1"
+        return f"SELECT count(*) FROM ({duplicates}) AS d"
     if check.check == "row_count":
         return f"SELECT count(*) FROM {table}"
     column = check.columns[0] if check.columns else job.cursor

@@ -1,8 +1,8 @@
 """The ETL jobs end to end, on a SQLite copy of the schema into DuckDB.
 
-Every job runs as `python -m etl run` would run it from cron: a full load, then an incremental
-run after changing and adding rows, with the JSON lines, exit codes, run log and personal-data
-transforms checked against the source.
+Every job runs as `python -m etl run` would run it from cron: a full load, then an
+incremental run after changing and adding rows, with the JSON lines, exit codes, run log
+and personal-data transforms checked against the source.
 """
 
 from __future__ import annotations
@@ -91,7 +91,9 @@ def insert(connection: sqlite3.Connection, job: Job, n: int) -> None:
     names = ", ".join(f'"{c.source}"' for c in columns)
     marks = ", ".join("?" for _ in columns)
     row = [value(job, c, n) for c in columns]
-    connection.execute(f'INSERT INTO "{job.source_table}" ({names}) VALUES ({marks})', row)
+    connection.execute(
+        f'INSERT INTO "{job.source_table}" ({names}) VALUES ({marks})', row
+    )
 
 
 @pytest.fixture
@@ -108,15 +110,31 @@ def workspace(tmp_path: Path) -> dict[str, Any]:
             connection.execute(f'CREATE TABLE "{job.source_table}" ({body})')
             for n in range(1, ROWS + 1):
                 insert(connection, job, n)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("ETL_", "DASK_"))}
-    env.update({"DATABASE_URL": f"sqlite:///{source}", "ETL_DESTINATION": str(tmp_path / "out.duckdb"),
-                "ETL_HASH_SALT": "test-salt", "ETL_ENGINE": "local"})
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("ETL_", "DASK_"))
+    }
+    env.update(
+        {
+            "DATABASE_URL": f"sqlite:///{source}",
+            "ETL_DESTINATION": str(tmp_path / "out.duckdb"),
+            "ETL_HASH_SALT": "test-salt",
+            "ETL_ENGINE": "local",
+        }
+    )
     return {"source": source, "destination": tmp_path / "out.duckdb", "env": env}
 
 
 def etl(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def lines(done: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:
@@ -126,7 +144,9 @@ def lines(done: subprocess.CompletedProcess[str]) -> dict[str, dict[str, Any]]:
 def test_list_names_every_job(workspace: dict[str, Any]) -> None:
     done = etl(workspace["env"], "list")
     assert done.returncode == 0, done.stderr
-    assert [line.split("\t")[0] for line in done.stdout.splitlines()] == [job.name for job in JOBS]
+    assert [line.split("\t")[0] for line in done.stdout.splitlines()] == [
+        job.name for job in JOBS
+    ]
 
 
 def test_unknown_job_is_a_usage_error(workspace: dict[str, Any]) -> None:
@@ -149,12 +169,21 @@ def test_full_then_incremental(workspace: dict[str, Any]) -> None:
         assert first[job.name]["rows_written"] == ROWS
     with duckdb.connect(str(workspace["destination"]), read_only=True) as db:
         for job in TESTED:
-            assert db.execute(f'SELECT count(*) FROM "{job.table}"').fetchone() == (ROWS,)
+            assert db.execute(f'SELECT count(*) FROM "{job.table}"').fetchone() == (
+                ROWS,
+            )
             for column in job.columns:
                 if any(op in ("hash", "mask") for op in column.ops):
                     clear = {str(value(job, column, n)) for n in range(1, ROWS + 1)}
-                    loaded = {row[0] for row in db.execute(f'SELECT "{column.name}" FROM "{job.table}"').fetchall()}
-                    assert not clear & loaded, f"{job.name}.{column.name} reached the destination in clear"
+                    loaded = {
+                        row[0]
+                        for row in db.execute(
+                            f'SELECT "{column.name}" FROM "{job.table}"'
+                        ).fetchall()
+                    }
+                    assert (
+                        not clear & loaded
+                    ), f"{job.name}.{column.name} reached the destination in clear"
         runs = db.execute("SELECT job, status FROM _etl_runs").fetchall()
         assert sorted(runs) == sorted((name, "ok") for name in names)
 
@@ -165,14 +194,19 @@ def test_full_then_incremental(workspace: dict[str, Any]) -> None:
             cursor = job.cursor_column
             assert cursor is not None
             if job.cursor_is_time:
-                connection.execute(f'UPDATE "{job.source_table}" SET "{cursor.source}" = ? WHERE rowid = 1',
-                                   ["2030-01-01 00:00:00"])
+                connection.execute(
+                    f'UPDATE "{job.source_table}" SET "{cursor.source}" = ? '
+                    "WHERE rowid = 1",
+                    ["2030-01-01 00:00:00"],
+                )
     done = etl(env, "run", *names)
     assert done.returncode == 0, done.stderr
     second = lines(done)
     with duckdb.connect(str(workspace["destination"]), read_only=True) as db:
         for job in incremental:
-            assert second[job.name]["rows_read"] <= 3  # the changed row, the new one, the boundary
+            assert (
+                second[job.name]["rows_read"] <= 3
+            )  # the changed row, the new one, the boundary
             keys = ", ".join(f'"{name}"' for name in job.key)
             total, distinct = db.execute(
                 f'SELECT count(*), count(DISTINCT ({keys})) FROM "{job.table}"'
@@ -180,13 +214,18 @@ def test_full_then_incremental(workspace: dict[str, Any]) -> None:
             assert total == distinct == ROWS + 1
         for job in TESTED:
             if job not in incremental and job.write_disposition == "replace":
-                assert db.execute(f'SELECT count(*) FROM "{job.table}"').fetchone() == (ROWS,)
+                assert db.execute(f'SELECT count(*) FROM "{job.table}"').fetchone() == (
+                    ROWS,
+                )
 
 
 @pytest.mark.skipif(not TESTED, reason="no job reads a table SQLite can hold")
 def test_a_failed_job_exits_1_and_commits_nothing(workspace: dict[str, Any]) -> None:
     job = TESTED[0]
-    env = {**workspace["env"], "DATABASE_URL": f"sqlite:///{workspace['source'].parent / 'missing.db'}"}
+    env = {
+        **workspace["env"],
+        "DATABASE_URL": f"sqlite:///{workspace['source'].parent / 'missing.db'}",
+    }
     done = etl(env, "run", job.name)
     assert done.returncode == 1
     assert lines(done)[job.name]["status"] == "failed"

@@ -8,7 +8,7 @@ interpolated into SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from types import NoneType, UnionType
@@ -140,6 +140,28 @@ def _filter_parameters(name: str, column: Column) -> list[dict[str, Any]]:
                 _parameter(f"{name}__{operator}", schema, f"{name} {operator}")
             )
     return parameters
+
+
+class _Lazy(Mapping[str, Any]):
+    """A mapping computed on first access: OpenAPI details cost nothing until /openapi.json."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        self._build = build
+        self._value: dict[str, Any] | None = None
+
+    def _data(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = self._build()
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
 
 
 @dataclass(frozen=True)
@@ -301,7 +323,11 @@ class Resource:
             raise QueryError.at(key, f"{operator!r} does not apply to {name!r}")
         return getattr(attribute, COMPARISONS[operator])(column.parse(key, value))
 
-    def list_openapi(self) -> dict[str, Any]:
+    def list_openapi(self) -> Mapping[str, Any]:
+        """OpenAPI additions of a list route, built on first use (not at import time)."""
+        return _Lazy(self.list_parameters)
+
+    def list_parameters(self) -> dict[str, Any]:
         """OpenAPI parameters of a list route: paging, sorting, expansion and every filter."""
         sortable = ", ".join(
             name for name, column in self.columns.items() if column.ordered
@@ -349,9 +375,10 @@ class Resource:
         """A page of rows matching the filters: items, total, limit, offset."""
         query = self.parse(params)
         statement: Select[Any] = select(*self.selected).where(*query.where, *where)
-        total = session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery())
+        counted = (
+            select(func.count()).select_from(self.model).where(*query.where, *where)
         )
+        total = session.scalar(counted)
         page = statement.order_by(*query.order).limit(query.limit).offset(query.offset)
         rows = session.execute(page).all()
         items = [self.dump(row) for row in rows]
