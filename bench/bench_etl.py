@@ -182,6 +182,7 @@ def main() -> None:
     from harness import install_project, project_env
 
     OUT.mkdir(exist_ok=True)
+    load_before = f"{os.getloadavg()[0]:.2f}"
     source = OUT / f"ledger_{args.rows}.sqlite"
     log(f"building {source} ...")
     build_source(source, args.rows)
@@ -282,6 +283,8 @@ def main() -> None:
                 lines.append(f"etl_memory: generated job, {label} -> {kind}: peak RSS {peak} MiB")
 
     print("\n".join(lines))
+    lines.append(f"etl_load_average: {load_before} at the start, {os.getloadavg()[0]:.2f} at the end "
+                 f"(2 cores; other sessions share the machine)")
     results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "rows": args.rows,
                "times": times, "peaks_mib": peaks, "memory_mib": memory, "lines": lines}
     (OUT / "etl_results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

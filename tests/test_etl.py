@@ -106,6 +106,21 @@ def test_etl_output_is_black_stable_and_only_adds_files(tmp_path: Path, monkeypa
             compile(fast[path], path, "exec")
 
 
+def test_single_column_and_long_names_stay_black_stable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "odd.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE solo (solo_id INTEGER PRIMARY KEY)")
+        long = "an_extremely_long_column_name_that_pushes_every_line_past_the_limit"
+        connection.execute(f"CREATE TABLE wide ({long}_id INTEGER PRIMARY KEY, {long}_email VARCHAR(80), "
+                           f"{long}_status TEXT CHECK ({long}_status IN ('open', 'closed')))")
+    spec = api.reflect(f"sqlite:///{path}", etl=True)
+    options = {"auth": "apikey", "etl": True, "etl_scheduler": "airflow"}
+    fast = api.generate_files(spec, "fastapi", options)
+    strict = api.generate_files(spec, "fastapi", options, strict_format=True)
+    assert [p for p in fast if p.startswith("etl/") and fast[p] != strict[p]] == []
+
+
 def test_etl_context_is_documented() -> None:
     from codegen.render.context import project_context
     from codegen.render.contextdoc import undocumented

@@ -62,10 +62,11 @@ def job_for(resource: Resource) -> EtlJob:
             continue
         op, keep = personal_transform(field) or ("hash", 0)
         transforms.append(EtlTransform(field=field.name, op=op, keep=keep))  # type: ignore[arg-type]
+    # Keys must not be null to be merged; uniqueness is the source's own constraint (and merge
+    # keeps one row per key), so it is left to the spec's author to add where it matters.
     checks = []
     if resource.primary_key:
         checks.append(EtlCheck(check="not_null", fields=list(resource.primary_key), on_fail="skip"))
-        checks.append(EtlCheck(check="unique", fields=list(resource.primary_key), on_fail="fail"))
     for field in resource.fields:
         if field.type is LogicalType.ENUM and field.enum_values and field.name not in {t.field for t in transforms}:
             checks.append(EtlCheck(check="accepted_values", fields=[field.name], values=list(field.enum_values),

@@ -75,7 +75,7 @@ class _Model:
 
     def column(self, field: Field, foreign_key: str | None, single_unique: set[str]) -> Context:
         resource = self.resource
-        sa_type = sqlalchemy_type(field)
+        sa_type = sqlalchemy_type(field, self.spec.source.dialect)
         self.imports.update(sa_type.imports)
         annotation = model_python_type(field)
         self.imports.update(annotation.imports)
@@ -95,6 +95,12 @@ class _Model:
         if default is not None:
             self.imports.add("sqlalchemy", "text")
             args.append(f"server_default=text({py_str(default)})")
+        elif not resource.read_only and ((field.default is not None and not field.generated)
+                                         or not writable(field)):
+            # The database fills it (a default only it understands) or the API never writes it:
+            # FetchedValue keeps the column out of INSERTs instead of sending NULL.
+            self.imports.add("sqlalchemy", "FetchedValue")
+            args.append("server_default=FetchedValue()")
         if field.comment:
             args.append(f"comment={py_str(field.comment)}")
         nullable = field.nullable and field.name not in resource.primary_key
@@ -159,6 +165,16 @@ def _schema_field(field: Field, annotation: str, default: str | None, write: boo
     return {"attribute": field.attribute, "annotation": annotation, "default": default, "field_args": extras}
 
 
+_TEXT_WORDS = ("CHAR", "TEXT", "CLOB", "STRING", "ENUM", "SET", "NAME")
+
+
+def _text_from_other_type(field: Field) -> bool:
+    """A string field over a database type the driver returns as something else (INET, BIT...)."""
+    return field.type in (LogicalType.STRING, LogicalType.TEXT) and not any(
+        word in field.db_type.upper() for word in _TEXT_WORDS
+    )
+
+
 class _Schemas:
     """Context of the pydantic schema module of one resource."""
 
@@ -177,6 +193,9 @@ class _Schemas:
         for field in fields:
             if mode == "read":
                 annotation = self.annotation(field, field.nullable and field.name not in self.resource.primary_key)
+                if _text_from_other_type(field):
+                    self.imports.add("app.schemas.base", "AnyText")
+                    annotation = annotation.replace("str", "AnyText", 1)
                 default = None
             elif mode == "update":
                 annotation, default = self.annotation(field, True), "None"

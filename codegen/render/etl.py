@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen.errors import TemplateError
+from codegen.format import LINE_LENGTH
 from codegen.render.imports import Imports
 from codegen.render.layout import fit
 from codegen.render.pyliteral import py_literal, py_str
@@ -130,9 +131,7 @@ def job_code(spec: Spec, index: int, job: EtlJob) -> str:
         f"        name={py_str(job.name)},",
         f"        source_table={py_str(resource.table)},",
         f"        table={py_str(job.table or resource.name)},",
-        "        columns=(",
-        *_column_code(job, resource, names),
-        "        ),",
+        *_tuple_block("columns", _column_code(job, resource, names)),
     ]
     optional: list[tuple[str, Any, Any]] = [
         ("source_schema", resource.db_schema, None),
@@ -149,8 +148,18 @@ def job_code(spec: Spec, index: int, job: EtlJob) -> str:
             body.append(f"        {name}={py_literal(value)},")
     checks = _check_code(job, names, pointer)
     if checks:
-        body += ["        checks=(", *checks, "        ),"]
+        body += _tuple_block("checks", checks)
     return "\n".join(["    Job(", *body, "    ),"])
+
+
+def _tuple_block(name: str, elements: list[str]) -> list[str]:
+    """`name=(...),` as black writes it: a lone element stays on the line when it fits (its
+    trailing comma makes the tuple, so black does not keep the tuple exploded for it)."""
+    if len(elements) == 1 and "\n" not in elements[0]:
+        line = f"        {name}=({elements[0].strip()[:-1]},),"
+        if len(line) <= LINE_LENGTH:
+            return [line]
+    return [f"        {name}=(", *elements, "        ),"]
 
 
 def _schedules(spec: Spec) -> list[dict[str, Any]]:

@@ -95,8 +95,10 @@ def _sa_args(field: Field) -> str:
     return ""
 
 
-def sqlalchemy_type(field: Field) -> TypeRef:
-    """The SQLAlchemy column type expression of a field."""
+def sqlalchemy_type(field: Field, dialect: str | None = None) -> TypeRef:
+    """The SQLAlchemy column type expression of a field (for a source of `dialect`)."""
+    if field.type is LogicalType.UUID and dialect == "sqlite":
+        return TypeRef("UuidText()", (("app.column_types", "UuidText"),))
     if field.type is LogicalType.ENUM and field.native_enum and field.enum_values:
         values = ", ".join(py_str(value) for value in field.enum_values)
         name = f", name={py_str(field.enum_name)}" if field.enum_name else ""

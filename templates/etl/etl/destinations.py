@@ -107,9 +107,13 @@ class Destination:
         transformer: Transformer,
         data: pa.RecordBatchReader,
         batch_rows: int,
-    ) -> None:
-        """Transform a stream of source rows and append them to `table`, batch by
-        batch."""
+        cursor: str | None = None,
+    ) -> tuple[int, Any] | None:
+        """Transform a stream of source rows and append them to `table`, batch by batch.
+
+        Returns (rows loaded, largest `cursor` value) when the load counted them on the
+        way, else None (the caller asks the table).
+        """
         raise NotImplementedError
 
     def row(self, sql: str) -> tuple[Any, ...]:
@@ -275,7 +279,8 @@ class DuckDBDestination(Destination):
         transformer: Transformer,
         data: pa.RecordBatchReader,
         batch_rows: int,
-    ) -> None:
+        cursor: str | None = None,
+    ) -> tuple[int, Any] | None:
         # One statement: DuckDB scans the Arrow stream, transforms and writes it (row groups go to
         # the file as they fill, so memory follows the batch size, not the table).
         self.connection.register("__etl_batch", data)
@@ -285,6 +290,7 @@ class DuckDBDestination(Destination):
             ).fetchall()
         finally:
             self.connection.unregister("__etl_batch")
+        return None  # counting the loaded rows in DuckDB is cheap: the runner asks
 
     def row(self, sql: str) -> tuple[Any, ...]:
         return tuple(self.connection.execute(sql).fetchall()[0])
@@ -354,11 +360,12 @@ class PostgresDestination(Destination):
         transformer: Transformer,
         data: pa.RecordBatchReader,
         batch_rows: int,
-    ) -> None:
-        # DuckDB transforms the stream; ADBC sends it with one binary COPY, batch by batch.
-        self.cursor.adbc_ingest(
-            table, transformer.stream(data, batch_rows), mode="append"
-        )
+        cursor: str | None = None,
+    ) -> tuple[int, Any] | None:
+        # DuckDB transforms the stream; ADBC sends it with one binary COPY.
+        stream = transformer.stream(data, batch_rows, cursor)
+        self.cursor.adbc_ingest(table, stream, mode="append")
+        return transformer.loaded, transformer.cursor_max
 
     def row(self, sql: str) -> tuple[Any, ...]:
         self.cursor.execute(sql)

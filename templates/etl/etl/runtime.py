@@ -244,6 +244,8 @@ def _load(
         destination.create_table(staging, columns)
         total = _count(source, job, where) if show_progress else None
         bar = Progress(job.name, total, show_progress)
+        stats = None
+        mark = job.cursor if job.cursor is not None and snapshot else None
         try:
             if engine == "dask":
                 from etl.dask_engine import load_partitioned
@@ -253,28 +255,29 @@ def _load(
                 )
             else:
                 counter = RowCounter(bar.update)
-                destination.load(
-                    staging,
-                    transformer,
-                    source.reader(job, where, counter),
-                    job.batch_size,
+                data = source.reader(job, where, counter)
+                stats = destination.load(
+                    staging, transformer, data, job.batch_size, mark
                 )
                 result.rows_read = counter.rows
         finally:
             bar.close()
-        # One scan of the loaded rows: their count, the row checks, the new cursor.
+        # The count, the row checks and the new cursor: from the load itself when it could
+        # count them on the way, else from one scan of the loaded rows.
         indexes, counts = row_check_sql(job)
-        mark = (
-            [f"max({ident(job.cursor)})"] if job.cursor is not None and snapshot else []
-        )
-        summary = destination.row(
-            f"SELECT {', '.join(['count(*)', *counts, *mark])} FROM {ident(staging)}"
-        )
-        loaded = int(summary[0] or 0)
+        if stats is None or counts:
+            items = ["count(*)", *counts, *([f"max({ident(mark)})"] if mark else [])]
+            summary = destination.row(
+                f"SELECT {', '.join(items)} FROM {ident(staging)}"
+            )
+            stats = (summary[0], summary[-1] if mark else None)
+        else:
+            summary = (stats[0],)
+        loaded = int(stats[0] or 0)
         result.rows_rejected = result.rows_read - loaded
         tally = {index: int(n or 0) for index, n in zip(indexes, summary[1:])}
         if mark:
-            new_cursor = cursor_text(summary[-1]) or state
+            new_cursor = cursor_text(stats[1]) or state
         failures, warnings = row_check_outcome(job, tally, result.rows_rejected)
         result.warnings += warnings
         if failures:

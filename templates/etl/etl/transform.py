@@ -8,6 +8,7 @@ here, before any row can reach a destination. Row checks count or drop offending
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import duckdb
@@ -145,6 +146,8 @@ class Transformer:
             " WHERE " + " AND ".join(skips) if skips else ""
         )
         self.rejected = 0
+        self.loaded = 0
+        self.cursor_max: Any = None
 
     def apply(self, batch: pa.RecordBatch | pa.Table) -> pa.Table:
         """One transformed batch (for the Dask workers); rejected rows are counted."""
@@ -161,12 +164,31 @@ class Transformer:
         return table
 
     def stream(
-        self, data: pa.RecordBatchReader, batch_rows: int
+        self, data: pa.RecordBatchReader, batch_rows: int, cursor: str | None = None
     ) -> pa.RecordBatchReader:
-        """The transformed rows of an Arrow stream, as a stream (nothing
-        materialized)."""
+        """The transformed rows of an Arrow stream, as a stream (nothing materialized).
+
+        As the batches pass, `loaded` counts them and `cursor_max` keeps the largest
+        value of the `cursor` column, so no second scan of the loaded rows is needed.
+        """
         self.connection.register("__etl_batch", data)
-        return self.connection.sql(self.select).to_arrow_reader(batch_rows)
+        reader = self.connection.sql(self.select).to_arrow_reader(batch_rows)
+        self.loaded, self.cursor_max = 0, None
+
+        def counted() -> Iterator[pa.RecordBatch]:
+            import pyarrow.compute as pc
+
+            for batch in reader:
+                self.loaded += batch.num_rows
+                if cursor is not None and batch.num_rows:
+                    value = pc.max(batch.column(cursor)).as_py()
+                    if value is not None and (
+                        self.cursor_max is None or value > self.cursor_max
+                    ):
+                        self.cursor_max = value
+                yield batch
+
+        return pa.RecordBatchReader.from_batches(reader.schema, counted())
 
     def schema(self) -> list[tuple[str, str]]:
         """(name, DuckDB type) of every output column."""

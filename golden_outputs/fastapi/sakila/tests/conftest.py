@@ -17,6 +17,7 @@ from app.db import Base, get_engine, get_sessionmaker
 from app.main import create_app
 from app import models  # noqa: F401 - importing the models registers them on Base
 from app.settings import get_settings
+from tests.tables import drop_tables
 
 WRITE_KEY = "test-write-key"
 READ_KEY = "test-read-key"
@@ -50,7 +51,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
         yield create_app()
     finally:
         if engine.dialect.name != "sqlite":  # the SQLite file is thrown away
-            Base.metadata.drop_all(engine)
+            drop_tables(engine)
         engine.dispose()
 
 

@@ -16,6 +16,7 @@ from app import create_app, models  # noqa: F401 - models registers every model 
 from app.auth import hash_key
 from app.db import Base, get_engine, get_sessionmaker
 from app.settings import get_settings
+from tests.tables import drop_tables
 
 WRITE_KEY = "test-write-key"
 READ_KEY = "test-read-key"
@@ -49,7 +50,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         yield create_app({"TESTING": True})
     finally:
         if engine.dialect.name != "sqlite":  # the SQLite file is thrown away
-            Base.metadata.drop_all(engine)
+            drop_tables(engine)
         engine.dispose()
 
 

@@ -3,9 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+
+
+def _as_text(value: Any) -> Any:
+    """Bytes as hex, addresses and other driver objects as their text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    return str(value)
+
+
+# A text field whose column type the driver returns as something else (INET, BIT...).
+AnyText = Annotated[str, BeforeValidator(_as_text)]
 
 
 class WriteSchema(BaseModel):

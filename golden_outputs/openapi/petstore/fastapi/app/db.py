@@ -19,10 +19,17 @@ class Base(DeclarativeBase):
 
 
 def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite enforces foreign keys only when each connection asks for it."""
+    """Per SQLite connection: enforce foreign keys, case-sensitive LIKE, Unicode casefold."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA case_sensitive_like=ON")
     cursor.close()
+    # SQLite's lower() folds ASCII only; `ilike` filters use this instead (app/query.py).
+    dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
+
+
+def _casefold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
 
 
 @lru_cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, time
 from functools import cached_property
 from types import NoneType, UnionType
 from typing import Any, Union, get_args, get_origin
@@ -142,6 +143,19 @@ def _filter_parameters(name: str, column: Column) -> list[dict[str, Any]]:
     return parameters
 
 
+def _comparable(
+    attribute: Any, column: Column, dialect: str
+) -> tuple[Any, Callable[[Any], Any]]:
+    """Both sides of a comparison; SQLite compares times as text, so normalize both there."""
+    if dialect == "sqlite" and column.annotation is datetime:
+        return func.datetime(attribute), lambda value: func.datetime(
+            value.isoformat(sep=" ")
+        )
+    if dialect == "sqlite" and column.annotation is time:
+        return func.time(attribute), lambda value: func.time(value.isoformat())
+    return attribute, lambda value: value
+
+
 class _Lazy(Mapping[str, Any]):
     """A mapping computed on first access: OpenAPI details cost nothing until /openapi.json."""
 
@@ -236,7 +250,7 @@ class Resource:
 
     # -- reading -----------------------------------------------------------------------
 
-    def parse(self, params: Iterable[tuple[str, str]]) -> ListQuery:
+    def parse(self, params: Iterable[tuple[str, str]], dialect: str = "") -> ListQuery:
         """Parse limit, offset, sort, expand and filters; every problem becomes one 422 error."""
         errors: list[dict[str, Any]] = []
         limit, offset, where, order, expand = DEFAULT_LIMIT, 0, [], [], []
@@ -251,7 +265,7 @@ class Resource:
                 elif key == "expand":
                     expand.extend(self._expand(value))
                 else:
-                    where.append(self._filter(key, value))
+                    where.append(self._filter(key, value, dialect))
             except QueryError as exc:
                 errors.extend(exc.errors)
         if errors:
@@ -294,7 +308,7 @@ class Resource:
             relations.append(self.relations[name])
         return relations
 
-    def _filter(self, key: str, value: str) -> ColumnElement[bool]:
+    def _filter(self, key: str, value: str, dialect: str = "") -> ColumnElement[bool]:
         name, operator = key, "eq"
         if key not in self.columns and "__" in key:
             name, _, operator = key.rpartition("__")
@@ -314,14 +328,21 @@ class Resource:
         if operator in TEXT_OPERATORS:
             if not column.text:
                 raise QueryError.at(key, f"{operator!r} applies to text fields only")
-            return (
-                attribute.like(value) if operator == "like" else attribute.ilike(value)
-            )
+            if operator == "like":
+                return attribute.like(value)
+            if (
+                dialect == "sqlite"
+            ):  # lower() there folds ASCII only; app/db.py adds casefold
+                return func.casefold(attribute).like(value.casefold())
+            return attribute.ilike(value)
+        left, right = _comparable(attribute, column, dialect)
         if operator == "in":
-            return attribute.in_([column.parse(key, item) for item in value.split(",")])
+            return left.in_(
+                [right(column.parse(key, item)) for item in value.split(",")]
+            )
         if operator not in ("eq", "ne") and not column.ordered:
             raise QueryError.at(key, f"{operator!r} does not apply to {name!r}")
-        return getattr(attribute, COMPARISONS[operator])(column.parse(key, value))
+        return getattr(left, COMPARISONS[operator])(right(column.parse(key, value)))
 
     def list_openapi(self) -> Mapping[str, Any]:
         """OpenAPI additions of a list route, built on first use (not at import time)."""
@@ -373,7 +394,7 @@ class Resource:
         where: Sequence[ColumnElement[bool]] = (),
     ) -> dict[str, Any]:
         """A page of rows matching the filters: items, total, limit, offset."""
-        query = self.parse(params)
+        query = self.parse(params, session.get_bind().dialect.name)
         statement: Select[Any] = select(*self.selected).where(*query.where, *where)
         counted = (
             select(func.count()).select_from(self.model).where(*query.where, *where)

@@ -18,6 +18,7 @@ from app.main import create_app
 from app.migrate import upgrade
 from app import models  # noqa: F401 - importing the models registers them on Base
 from app.settings import get_settings
+from tests.tables import drop_tables
 
 WRITE_KEY = "test-write-key"
 READ_KEY = "test-read-key"
@@ -51,7 +52,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
         yield create_app()
     finally:
         if engine.dialect.name != "sqlite":  # the SQLite file is thrown away
-            Base.metadata.drop_all(engine)
+            drop_tables(engine)
         engine.dispose()
 
 
