@@ -44,8 +44,16 @@ sys.path.insert(0, str(BENCH))
 from benchlib import machine  # noqa: E402
 
 TOOLS = OUT / "etl-tools"
-TOOL_PINS = ["duckdb==1.5.5", "duckdb-extension-sqlite==1.5.5", "duckdb-extensions==1.5.5", "dlt[duckdb]==1.31.0",
-             "sqlalchemy==2.1.9", "pyarrow==26.0.1", "adbc-driver-sqlite==1.13.0", "psycopg[binary]==3.3.9"]
+TOOL_PINS = [
+    "duckdb==1.5.5",
+    "duckdb-extension-sqlite==1.5.5",
+    "duckdb-extensions==1.5.5",
+    "dlt[duckdb]==1.31.0",
+    "sqlalchemy==2.1.9",
+    "pyarrow==26.0.1",
+    "adbc-driver-sqlite==1.13.0",
+    "psycopg[binary]==3.3.9",
+]
 PG_ADMIN = os.environ.get("CODEGEN_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_BENCH_DB = "cg_bench_etl"
 
@@ -102,15 +110,24 @@ def build_source(path: Path, rows: int) -> None:
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     with sqlite3.connect(partial) as con:
-        con.execute("CREATE TABLE ledger (entry_id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, "
-                    "email VARCHAR(60) NOT NULL, amount DECIMAL(9, 2) NOT NULL, created_at TIMESTAMP NOT NULL, "
-                    "note TEXT, last_update TIMESTAMP NOT NULL)")
+        con.execute(
+            "CREATE TABLE ledger (entry_id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL, "
+            "email VARCHAR(60) NOT NULL, amount DECIMAL(9, 2) NOT NULL, created_at TIMESTAMP NOT NULL, "
+            "note TEXT, last_update TIMESTAMP NOT NULL)"
+        )
 
         def generate():
             for n in range(1, rows + 1):
                 moment = (base + dt.timedelta(seconds=n * 7)).strftime("%Y-%m-%d %H:%M:%S")
-                yield (n, rng.randint(1, 600), f"user{n}@example.com", f"{rng.randint(0, 9999999) / 100:.2f}",
-                       moment, None if n % 3 else f"note {n}", moment)
+                yield (
+                    n,
+                    rng.randint(1, 600),
+                    f"user{n}@example.com",
+                    f"{rng.randint(0, 9999999) / 100:.2f}",
+                    moment,
+                    None if n % 3 else f"note {n}",
+                    moment,
+                )
 
         con.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?)", generate())
     partial.rename(path)
@@ -122,8 +139,10 @@ def tools_python() -> Path:
     if not marker.exists():
         shutil.rmtree(TOOLS, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(TOOLS)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *TOOL_PINS],
-                       check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *TOOL_PINS],
+            check=True,
+        )
         marker.write_text("\n".join(TOOL_PINS) + "\n")
     return python
 
@@ -142,10 +161,14 @@ def project(source: Path, batch_size: int, directory: Path) -> Path:
     return directory
 
 
-def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, int]:
+def timed(
+    command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, int]:
     """(wall seconds, peak RSS in MiB) of a command run to the end; fails loudly on a non-zero exit."""
     started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", *command], cwd=cwd, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *command], cwd=cwd, env=env, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{command[:3]} failed: {done.stderr[-2000:]}")
@@ -173,7 +196,9 @@ def reset_pg() -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-postgres", action="store_true")
@@ -191,13 +216,18 @@ def main() -> None:
     main_project = project(source, 50_000, work / "ledger50k")
     python = install_project(main_project, label="bench-etl")
     tools = tools_python()
-    env = project_env({"DATABASE_URL": f"sqlite:///{source}", "ETL_HASH_SALT": "bench", "ETL_ENGINE": "local"}, python)
+    env = project_env(
+        {"DATABASE_URL": f"sqlite:///{source}", "ETL_HASH_SALT": "bench", "ETL_ENGINE": "local"}, python
+    )
 
     def generated_duckdb() -> tuple[float, int]:
         target = work / "generated.duckdb"
         target.unlink(missing_ok=True)
-        return timed([str(python), "-m", "etl", "run", "--full-refresh"], {**env, "ETL_DESTINATION": str(target)},
-                     main_project)
+        return timed(
+            [str(python), "-m", "etl", "run", "--full-refresh"],
+            {**env, "ETL_DESTINATION": str(target)},
+            main_project,
+        )
 
     def duckdb_own() -> tuple[float, int]:
         target = work / "own.duckdb"
@@ -208,18 +238,26 @@ def main() -> None:
         target = work / "dlt.duckdb"
         target.unlink(missing_ok=True)
         shutil.rmtree(work / "dlt", ignore_errors=True)
-        return timed([str(tools), "-c", DLT, str(source), str(target), str(work / "dlt")],
-                     {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING"})
+        return timed(
+            [str(tools), "-c", DLT, str(source), str(target), str(work / "dlt")],
+            {**os.environ, "RUNTIME__LOG_LEVEL": "WARNING"},
+        )
 
-    contenders = {"generated job -> duckdb": generated_duckdb, "duckdb sqlite_scan -> duckdb": duckdb_own,
-                  "dlt (pyarrow backend) -> duckdb": dlt_pipeline}
+    contenders = {
+        "generated job -> duckdb": generated_duckdb,
+        "duckdb sqlite_scan -> duckdb": duckdb_own,
+        "dlt (pyarrow backend) -> duckdb": dlt_pipeline,
+    }
     use_pg = not args.no_postgres and reset_pg()
     if use_pg:
         destination = pg_url(PG_BENCH_DB).replace("postgresql+psycopg", "postgresql")
 
         def generated_pg() -> tuple[float, int]:
-            return timed([str(python), "-m", "etl", "run", "--full-refresh"], {**env, "ETL_DESTINATION": destination},
-                         main_project)
+            return timed(
+                [str(python), "-m", "etl", "run", "--full-refresh"],
+                {**env, "ETL_DESTINATION": destination},
+                main_project,
+            )
 
         def arrow_copy() -> tuple[float, int]:
             return timed([str(tools), "-c", ARROW_COPY, str(source), destination])
@@ -247,13 +285,17 @@ def main() -> None:
 
     lines = []
     for name in contenders:
-        lines.append(f"etl_{args.rows}_rows: {name} {statistics.median(times[name]):.2f} s "
-                     f"(median of {len(times[name])}) = {rate(name) / 1000:.0f}k rows/s, "
-                     f"peak RSS {statistics.median(peaks[name]):.0f} MiB")
+        lines.append(
+            f"etl_{args.rows}_rows: {name} {statistics.median(times[name]):.2f} s "
+            f"(median of {len(times[name])}) = {rate(name) / 1000:.0f}k rows/s, "
+            f"peak RSS {statistics.median(peaks[name]):.0f} MiB"
+        )
     ratio = rate("generated job -> duckdb") / rate("duckdb sqlite_scan -> duckdb")
     lines.append(f"etl_goal_duckdb: generated job / DuckDB's own reader = {ratio:.2f} (goal >= 0.5)")
-    lines.append(f"etl_vs_dlt: generated job / dlt = "
-                 f"{rate('generated job -> duckdb') / rate('dlt (pyarrow backend) -> duckdb'):.2f}x")
+    lines.append(
+        f"etl_vs_dlt: generated job / dlt = "
+        f"{rate('generated job -> duckdb') / rate('dlt (pyarrow backend) -> duckdb'):.2f}x"
+    )
     if use_pg:
         ratio_pg = rate("generated job -> postgresql") / rate("arrow then COPY -> postgresql")
         lines.append(f"etl_goal_postgresql: generated job / Arrow then COPY = {ratio_pg:.2f} (goal >= 0.8)")
@@ -271,24 +313,52 @@ def main() -> None:
             table = source if rows == args.rows else small
             directory = project(table, batch, work / f"ledger_{rows}_{batch}")
             label = f"{rows} rows, batch {batch}" + (", duckdb memory_limit 100MB" if limit else "")
-            for kind, destination in (("duckdb", str(work / "mem.duckdb")),
-                                      *((("postgresql", pg_url(PG_BENCH_DB).replace("postgresql+psycopg",
-                                                                                     "postgresql")),) if use_pg else ())):
+            for kind, destination in (
+                ("duckdb", str(work / "mem.duckdb")),
+                *(
+                    (("postgresql", pg_url(PG_BENCH_DB).replace("postgresql+psycopg", "postgresql")),)
+                    if use_pg
+                    else ()
+                ),
+            ):
                 Path(work / "mem.duckdb").unlink(missing_ok=True)
                 if limit and kind != "duckdb":
                     continue
-                run_env = {**env, **limit, "DATABASE_URL": f"sqlite:///{table}", "ETL_DESTINATION": destination}
+                run_env = {
+                    **env,
+                    **limit,
+                    "DATABASE_URL": f"sqlite:///{table}",
+                    "ETL_DESTINATION": destination,
+                }
                 _, peak = timed([str(python), "-m", "etl", "run", "--full-refresh"], run_env, directory)
                 memory[f"{label} -> {kind}"] = peak
                 lines.append(f"etl_memory: generated job, {label} -> {kind}: peak RSS {peak} MiB")
 
     print("\n".join(lines))
-    lines.append(f"etl_load_average: {load_before} at the start, {os.getloadavg()[0]:.2f} at the end "
-                 f"(2 cores; other sessions share the machine)")
-    results = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "rows": args.rows,
-               "times": times, "peaks_mib": peaks, "memory_mib": memory, "lines": lines}
+    lines.append(
+        f"etl_load_average: {load_before} at the start, {os.getloadavg()[0]:.2f} at the end "
+        f"(2 cores; other sessions share the machine)"
+    )
+    results = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": machine(),
+        "rows": args.rows,
+        "times": times,
+        "peaks_mib": peaks,
+        "memory_mib": memory,
+        "lines": lines,
+    }
     (OUT / "etl_results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)
+    if use_pg:
+        drop_pg()
+
+
+def drop_pg() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN.replace("postgresql+psycopg", "postgresql"), autocommit=True) as con:
+        con.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB} WITH (FORCE)")
 
 
 if __name__ == "__main__":

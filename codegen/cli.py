@@ -26,7 +26,8 @@ IncludeOpt = Annotated[list[str] | None, typer.Option("--include", help="Glob of
 ExcludeOpt = Annotated[list[str] | None, typer.Option("--exclude", help="Glob of tables to leave out (repeatable).")]
 NameOpt = Annotated[str | None, typer.Option("--name", help="Project name (default: from the source).")]
 EtlOpt = Annotated[
-    bool, typer.Option("--etl", help="Add ETL jobs (one per resource) to the spec and an etl/ package to the project.")
+    bool,
+    typer.Option("--etl", help="Add ETL jobs (one per resource) to the spec and an etl/ package to the project."),
 ]
 
 
@@ -107,7 +108,8 @@ def generate(
     name: NameOpt = None,
     etl: EtlOpt = False,
     etl_engine: Annotated[
-        str, typer.Option("--etl-engine", help="local (default): one process per run; dask: partitions on Dask.")
+        str,
+        typer.Option("--etl-engine", help="local (default): one process per run; dask: partitions on Dask."),
     ] = "local",
     etl_scheduler: Annotated[
         str, typer.Option("--etl-scheduler", help="cron (default, crontab lines only), airflow or dagster.")

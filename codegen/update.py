@@ -108,7 +108,8 @@ def _keep_etl_jobs(spec: Spec, recorded: Spec) -> Spec:
     names = {resource.name for resource in spec.resources}
     kept = [job for job in recorded.etl if job.resource in names]
     covered = {job.resource for job in kept}
-    added = [job for job in spec.etl if job.resource not in covered and job.name not in {j.name for j in kept}]
+    names_kept = {job.name for job in kept}
+    added = [job for job in spec.etl if job.resource not in covered and job.name not in names_kept]
     return spec.model_copy(update={"etl": kept + added})
 
 

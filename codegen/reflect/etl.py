@@ -7,8 +7,20 @@ import re
 from codegen.spec.model import EtlCheck, EtlJob, EtlTransform, Field, LogicalType, Resource, Spec
 
 # A timestamp column with one of these names (case and separators ignored) is the cursor.
-CURSOR_NAMES = ("updated_at", "last_update", "last_updated", "modified", "modified_at", "last_modified",
-                "updated", "update_time", "modified_date", "modifieddate", "updated_on", "modified_on")
+CURSOR_NAMES = (
+    "updated_at",
+    "last_update",
+    "last_updated",
+    "modified",
+    "modified_at",
+    "last_modified",
+    "updated",
+    "update_time",
+    "modified_date",
+    "modifieddate",
+    "updated_on",
+    "modified_on",
+)
 _TIMESTAMPS = (LogicalType.DATETIME, LogicalType.DATE)
 _INTEGERS = (LogicalType.INTEGER, LogicalType.BIG_INTEGER, LogicalType.SMALL_INTEGER)
 
@@ -21,7 +33,11 @@ _PERSONAL: tuple[tuple[str, str, int], ...] = (
     (r"(street_)?address[0-9]?(_line_?[0-9])?", "hash", 0),
     (r"(postal_code|post_code|zip|zip_code|zipcode)", "mask", 0),
     (r"(birth_?date|date_of_birth|dob|birthday)", "hash", 0),
-    (r"(ssn|social_security_number|passport(_number)?|national_id|tax_id|iban|credit_card(_number)?)", "hash", 0),
+    (
+        r"(ssn|social_security_number|passport(_number)?|national_id|tax_id|iban|credit_card(_number)?)",
+        "hash",
+        0,
+    ),
     (r"(password|password_hash|passwd)", "drop", 0),
 )
 
@@ -68,16 +84,38 @@ def job_for(resource: Resource) -> EtlJob:
     if resource.primary_key:
         checks.append(EtlCheck(check="not_null", fields=list(resource.primary_key), on_fail="skip"))
     for field in resource.fields:
-        if field.type is LogicalType.ENUM and field.enum_values and field.name not in {t.field for t in transforms}:
-            checks.append(EtlCheck(check="accepted_values", fields=[field.name], values=list(field.enum_values),
-                                   on_fail="warn"))
+        if (
+            field.type is LogicalType.ENUM
+            and field.enum_values
+            and field.name not in {t.field for t in transforms}
+        ):
+            checks.append(
+                EtlCheck(
+                    check="accepted_values",
+                    fields=[field.name],
+                    values=list(field.enum_values),
+                    on_fail="warn",
+                )
+            )
     if cursor is not None:
         disposition = "merge" if resource.primary_key else "append"
-        return EtlJob(name=resource.name, resource=resource.name, mode="incremental", cursor=cursor,
-                      write_disposition=disposition, schedule=INCREMENTAL_SCHEDULE, transforms=transforms,
-                      checks=checks)
-    return EtlJob(name=resource.name, resource=resource.name, schedule=FULL_SCHEDULE, transforms=transforms,
-                  checks=checks)
+        return EtlJob(
+            name=resource.name,
+            resource=resource.name,
+            mode="incremental",
+            cursor=cursor,
+            write_disposition=disposition,
+            schedule=INCREMENTAL_SCHEDULE,
+            transforms=transforms,
+            checks=checks,
+        )
+    return EtlJob(
+        name=resource.name,
+        resource=resource.name,
+        schedule=FULL_SCHEDULE,
+        transforms=transforms,
+        checks=checks,
+    )
 
 
 def add_etl_jobs(spec: Spec) -> Spec:
@@ -90,9 +128,13 @@ def add_etl_jobs(spec: Spec) -> Spec:
     resources = []
     for resource in spec.resources:
         fields = [
-            field.model_copy(update={"personal_data": True})
-            if not field.personal_data and personal_transform(field) and field.name not in resource.primary_key
-            else field
+            (
+                field.model_copy(update={"personal_data": True})
+                if not field.personal_data
+                and personal_transform(field)
+                and field.name not in resource.primary_key
+                else field
+            )
             for field in resource.fields
         ]
         resources.append(resource.model_copy(update={"fields": fields}))

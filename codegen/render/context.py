@@ -80,7 +80,14 @@ class _Model:
         annotation = model_python_type(field)
         self.imports.update(annotation.imports)
         args = [] if field.column == field.attribute else [py_str(field.column)]
-        args.append(sa_type.expr)
+        expr = sa_type.expr
+        if field.generated and resource.primary_key == [field.name] and field.type in (
+            LogicalType.BIG_INTEGER, LogicalType.SMALL_INTEGER
+        ):
+            # Only an INTEGER primary key is SQLite's rowid, which fills itself (tests run there).
+            self.imports.add("sqlalchemy", "Integer")
+            expr = f'{expr}.with_variant(Integer(), "sqlite")'
+        args.append(expr)
         if foreign_key:
             args.append(foreign_key)
         if field.name in resource.primary_key:

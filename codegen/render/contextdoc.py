@@ -146,7 +146,8 @@ def render_doc() -> str:
         lines += [f"| `{key}` | {text} |" for key, text in doc.items()]
     lines += ["", "## `etl` (only with `--etl`)", "",
               "The ETL layer's templates (`templates/etl/`) render into the same project as the target's and",
-              "read this key; the layer also adds its dependencies and `etl*` to the target's `pyproject.toml`.",
+              "read this key; the layer also adds its dependencies and `etl*` to the target's",
+              "`pyproject.toml`.",
               "", "| key | value |", "| --- | --- |"]
     lines += [f"| `{key}` | {text} |" for key, text in ETL.items()]
     return "\n".join(lines) + "\n"

@@ -187,9 +187,18 @@ def etl_context(spec: Spec, options: dict[str, Any]) -> dict[str, Any]:
         "airflow": options.get("etl_scheduler") == "airflow",
         "dagster": options.get("etl_scheduler") == "dagster",
         "imports": imports.render(),
-        "jobs": [{"name": job.name, "resource": job.resource, "mode": job.mode, "cursor": job.cursor,
-                  "write_disposition": job.write_disposition, "schedule": job.schedule,
-                  "code": job_code(spec, index, job)} for index, job in enumerate(spec.etl)],
+        "jobs": [
+            {
+                "name": job.name,
+                "resource": job.resource,
+                "mode": job.mode,
+                "cursor": job.cursor,
+                "write_disposition": job.write_disposition,
+                "schedule": job.schedule,
+                "code": job_code(spec, index, job),
+            }
+            for index, job in enumerate(spec.etl)
+        ],
         "schedules": _schedules(spec),
         "dependencies": list(dependencies(options)),
     }
@@ -248,11 +257,13 @@ def add_to_pyproject(text: str, requirements: tuple[str, ...], package: str) -> 
         start = lines.index("dependencies = [")
         end = lines.index("]", start)
     except ValueError:
-        raise TemplateError("pyproject.toml: no `dependencies = [` list to add the ETL requirements to") from None
-    entries = {line.strip().rstrip(",") for line in lines[start + 1:end] if line.strip()}
+        raise TemplateError(
+            "pyproject.toml: no `dependencies = [` list to add the ETL requirements to"
+        ) from None
+    entries = {line.strip().rstrip(",") for line in lines[start + 1 : end] if line.strip()}
     entries |= {f'"{requirement}"' for requirement in requirements}
     ordered = sorted(entries, key=lambda entry: re.split(r"[=<>!~\[; ]", entry.strip('"'))[0].lower())
-    lines[start + 1:end] = [f"    {entry}," for entry in ordered]
+    lines[start + 1 : end] = [f"    {entry}," for entry in ordered]
     for index, line in enumerate(lines):
         match = re.fullmatch(r"include = \[(.*)\]", line)
         if match and f'"{package}"' not in match.group(1):

@@ -149,11 +149,13 @@ def check_etl(spec: Spec, where: str) -> None:
         if job.cursor is not None and job.cursor not in fields:
             raise SpecError(f"{pointer}/cursor: no field {job.cursor!r} in {resource.name!r}")
         if job.write_disposition == "merge" and not resource.primary_key:
-            raise SpecError(f"{pointer}/write_disposition: merge needs a primary key; {resource.name!r} has none")
+            raise SpecError(
+                f"{pointer}/write_disposition: merge needs a primary key; {resource.name!r} has none"
+            )
         if job.batch_size < 1:
             raise SpecError(f"{pointer}/batch_size: must be at least 1")
-        if job.schedule is not None and (len(job.schedule.split()) != 5
-                                         or not all(_CRON_FIELD.match(part) for part in job.schedule.split())):
+        parts = job.schedule.split() if job.schedule is not None else []
+        if job.schedule is not None and (len(parts) != 5 or not all(_CRON_FIELD.match(p) for p in parts)):
             raise SpecError(f"{pointer}/schedule: {job.schedule!r} is not a five-field cron expression")
         for t_index, transform in enumerate(job.transforms):
             at = f"{pointer}/transforms/{t_index}"
@@ -163,7 +165,8 @@ def check_etl(spec: Spec, where: str) -> None:
                 raise SpecError(f"{at}/to: {transform.op} needs `to`")
             if transform.op == "cast" and transform.to not in {t.value for t in LogicalType}:
                 raise SpecError(f"{at}/to: unknown type {transform.to!r}")
-            if transform.op == "drop" and (transform.field in resource.primary_key or transform.field == job.cursor):
+            keyed = transform.field in resource.primary_key or transform.field == job.cursor
+            if transform.op == "drop" and keyed:
                 raise SpecError(f"{at}/op: cannot drop {transform.field!r}: the job keys or reads by it")
         for c_index, check in enumerate(job.checks):
             at = f"{pointer}/checks/{c_index}"
@@ -174,7 +177,8 @@ def check_etl(spec: Spec, where: str) -> None:
                 raise SpecError(f"{at}/fields: {check.check} needs at least one field")
             if check.check == "accepted_values" and not check.values:
                 raise SpecError(f"{at}/values: accepted_values needs values")
-            if check.check == "freshness" and (check.max_age_seconds is None or not (check.fields or job.cursor)):
+            dated = check.fields or job.cursor
+            if check.check == "freshness" and (check.max_age_seconds is None or not dated):
                 raise SpecError(f"{at}: freshness needs max_age_seconds and a field (or the job's cursor)")
 
 

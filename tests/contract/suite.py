@@ -39,7 +39,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
-from sqlalchemy import MetaData, Table, create_engine, func, select
+from sqlalchemy import MetaData, Table, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SAWarning, SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -295,6 +295,29 @@ def typed(f: Field, value: Any) -> Any:
         return None
 
 
+def _sqlite_engine(url: str) -> Engine:
+    """The suite's own SQLite engine: case-sensitive LIKE and a Unicode casefold, as SQL meant."""
+    engine = create_engine(url, poolclass=NullPool)
+
+    def _connect(connection: Any, _record: Any) -> None:
+        connection.execute("PRAGMA case_sensitive_like=ON")
+        connection.create_function(
+            "casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v, deterministic=True
+        )
+
+    event.listen(engine, "connect", _connect)
+    return engine
+
+
+def _as_stored(f: Field, column: Any, sqlite: bool) -> tuple[Any, Any]:
+    """SQLite keeps times as text in whatever format wrote them: compare normalized text."""
+    if sqlite and f.type is T.DATETIME:
+        return func.datetime(column), lambda v: func.datetime(v.isoformat(sep=" ") if v is not None else v)
+    if sqlite and f.type is T.TIME:
+        return func.time(column), lambda v: func.time(v.isoformat() if v is not None else v)
+    return column, lambda v: v
+
+
 def _compare(op: str, left: Any, right: Any) -> Any:
     return COMPARE[op](left, right)
 
@@ -316,7 +339,7 @@ def same_value(f: Field, sent: Any, got: Any) -> bool:
         if f.type in (T.DATE, T.TIME):
             return to_db(f, sent) == to_db(f, got)
         if f.type is T.BINARY:
-            return base64.b64decode(sent) == base64.b64decode(got)
+            return base64.urlsafe_b64decode(sent) == base64.urlsafe_b64decode(got)
         if f.type is T.UUID:
             return str(sent).lower() == str(got).lower()
         if f.type is T.INTERVAL:
@@ -378,7 +401,7 @@ def synth(f: Field) -> Any:
     if t is T.JSON:
         return {"cg": 1}
     if t is T.BINARY:
-        return base64.b64encode(b"cg\x00\xff").decode()
+        return base64.urlsafe_b64encode(b"cg\x00\xff").decode()
     if t is T.ARRAY:
         return [1, 2] if f.item_type in INTEGERS else ["cg"]
     return None
@@ -485,7 +508,7 @@ class _Run:
         self.engine: Engine = (
             create_engine(database_url, pool_size=1, max_overflow=2)
             if not database_url.startswith("sqlite")
-            else create_engine(database_url, poolclass=NullPool)
+            else _sqlite_engine(database_url)
         )
         self.resources = {r.name: r for r in spec.resources}
         self.area = "service"
@@ -1294,12 +1317,18 @@ class _Run:
         items = body["items"]
         column = self.column(resource, f)
         if column is not None and f.type in DB_CHECKABLE:
+            sqlite = self.engine.dialect.name == "sqlite"
             if op in ("like", "ilike"):
-                condition = column.like(raw) if op == "like" else column.ilike(raw)
-            elif op == "in":
-                condition = column.in_([to_db(f, v) for v in values])
+                if op == "ilike" and sqlite:  # SQLite's own lower() folds ASCII only
+                    condition = func.casefold(column).like(raw.casefold())
+                else:
+                    condition = column.like(raw) if op == "like" else column.ilike(raw)
             else:
-                condition = _compare(op, column, to_db(f, values[0]))
+                left, right = _as_stored(f, column, sqlite)
+                if op == "in":
+                    condition = left.in_([right(to_db(f, v)) for v in values])
+                else:
+                    condition = _compare(op, left, right(to_db(f, values[0])))
             expected = self.db_count(resource, condition)
             if expected is not None:
                 self.check(
@@ -2235,7 +2264,7 @@ def _jsonish(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return base64.b64encode(bytes(value)).decode()
+        return base64.urlsafe_b64encode(bytes(value)).decode()
     if isinstance(value, uuid.UUID):
         return str(value)
     return value

@@ -17,7 +17,18 @@ from typing import Any, Union, get_args, get_origin
 from urllib.parse import quote
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, Select, func, inspect, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Enum,
+    Select,
+    String,
+    cast,
+    func,
+    inspect,
+    select,
+    tuple_,
+)
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
 DEFAULT_LIMIT = 50
@@ -47,6 +58,20 @@ class QueryError(ValueError):
     def at(cls, key: str, msg: str, where: str = "query") -> QueryError:
         """One error at `where` (query, path or body) `key`."""
         return cls([{"loc": [where, key], "msg": msg}])
+
+
+# SQLSTATEs of a value the column cannot take or compare with (PostgreSQL, and MySQL's 22xxx).
+_VALUE_STATES = frozenset(
+    {"22001", "22003", "22007", "22008", "22P02", "42804", "42883"}
+)
+
+
+def value_problem(exc: DBAPIError) -> str | None:
+    """The 422 detail when a database error is about a value the column cannot take, else None."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if isinstance(exc, DataError) or state in _VALUE_STATES:
+        return "a value does not fit the type or size of its column"
+    return None
 
 
 class NotFound(LookupError):
@@ -328,6 +353,8 @@ class Resource:
         if operator in TEXT_OPERATORS:
             if not column.text:
                 raise QueryError.at(key, f"{operator!r} applies to text fields only")
+            if isinstance(attribute.type, Enum):  # a native enum has no LIKE of its own
+                attribute = cast(attribute, String)
             if operator == "like":
                 return attribute.like(value)
             if (

@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from app.query import NotFound, QueryError
+from app.query import NotFound, QueryError, value_problem
 
 PROBLEM = "application/problem+json"
 # RFC 9110 names; Python's HTTPStatus still has the older phrases for these.
@@ -108,6 +108,14 @@ def _on_integrity(exc: IntegrityError) -> Response:
     )
 
 
+def _on_database(exc: DBAPIError) -> Response:
+    detail = value_problem(exc)
+    if detail is not None:
+        return problem(422, detail)
+    logger.error("database error: %s", type(exc.orig).__name__)
+    return problem(500, "internal error")
+
+
 def _on_operational(exc: OperationalError) -> Response:
     logger.error("database error: %s", type(exc.orig).__name__)
     return problem(503, "the database is not available")
@@ -125,4 +133,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _on_http)
     app.register_error_handler(IntegrityError, _on_integrity)
     app.register_error_handler(OperationalError, _on_operational)
+    app.register_error_handler(DBAPIError, _on_database)
     app.register_error_handler(Exception, _on_error)

@@ -11,10 +11,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
-from app.query import NotFound, QueryError
+from app.query import NotFound, QueryError, value_problem
 
 PROBLEM = "application/problem+json"
 # RFC 9110 names; Python's HTTPStatus still has the older phrases for these.
@@ -103,6 +103,14 @@ async def _on_integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
     )
 
 
+async def _on_database(_request: Request, exc: DBAPIError) -> JSONResponse:
+    detail = value_problem(exc)
+    if detail is not None:
+        return problem(422, detail)
+    logger.error("database error: %s", type(exc.orig).__name__)
+    return problem(500, "internal error")
+
+
 async def _on_operational(_request: Request, exc: OperationalError) -> JSONResponse:
     logger.error("database error: %s", type(exc.orig).__name__)
     return problem(503, "the database is not available")
@@ -121,4 +129,5 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _on_http)
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(OperationalError, _on_operational)
+    app.add_exception_handler(DBAPIError, _on_database)
     app.add_exception_handler(Exception, _on_error)
