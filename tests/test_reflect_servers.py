@@ -112,11 +112,11 @@ def test_hard_postgresql(reflected: Reflected) -> None:
     assert (sink.field("blob").type, sink.field("blob").db_type) == (LogicalType.BINARY, "BYTEA")
     assert (sink.field("aware_ts").timezone, sink.field("local_ts").timezone) == (True, False)
     assert sink.field("duration").type is LogicalType.INTERVAL
-    assert sink.field("ip").type is LogicalType.STRING
+    assert (sink.field("ip").type, sink.field("ip").read_only) == (LogicalType.STRING, True)
     assert sink.field("location").comment == "No mapping: served as unknown"
     key = sink.field("id")
     assert (key.type, key.identity, key.autoincrement) == (LogicalType.BIG_INTEGER, True, True)
-    assert [d.where for d in spec.diagnostics] == ["1st_kitchen_sink.location"]
+    assert [d.where for d in spec.diagnostics] == ["1st_kitchen_sink.ip", "1st_kitchen_sink.location"]
 
     orders = spec.resource("cafe_orders")
     assert (orders.field("order_id").identity, orders.field("placed_at").timezone) == (True, True)
@@ -151,7 +151,8 @@ def test_hard_mariadb(reflected: Reflected) -> None:
     assert sink.field("location").comment == "No mapping: served as unknown"
     key = sink.field("id")
     assert (key.autoincrement, key.identity) == (True, False)
-    assert [d.where for d in spec.diagnostics] == ["1st_kitchen_sink.location"]
+    assert sink.field("bits").read_only
+    assert [d.where for d in spec.diagnostics] == ["1st_kitchen_sink.bits", "1st_kitchen_sink.location"]
     orders = spec.resource("cafe_orders")
     assert orders.comment == "Orders of the café"
     assert orders.field("naive").comment == "Ordered by a first-time customer"

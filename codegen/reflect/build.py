@@ -53,6 +53,7 @@ def _field(column: ColumnInfo, name: str, attribute: str) -> Field:
         autoincrement=column.autoincrement,
         identity=column.identity,
         comment=column.comment,
+        read_only=not info.exact,
     )
 
 

@@ -98,7 +98,8 @@ def _base_info(column_type: sqltypes.TypeEngine[object], db_type: str) -> TypeIn
             return _with_params(column_type, logical, db_type)
     name = type(column_type).__name__.upper()
     if name in _STRING_LIKE:
-        return TypeInfo(LogicalType.STRING, db_type)
+        # Served as text; written only where the driver binds text to it (CITEXT, SET).
+        return TypeInfo(LogicalType.STRING, db_type, exact=name in ("CITEXT", "SET"))
     if name in _NUMERIC_LIKE:
         return TypeInfo(_NUMERIC_LIKE[name], db_type)
     return TypeInfo(LogicalType.UNKNOWN, db_type, exact=False)

@@ -110,6 +110,8 @@ class _Model:
             args.append("server_default=FetchedValue()")
         if field.comment:
             args.append(f"comment={py_str(field.comment)}")
+        if _text_from_other_type(field):
+            args.append('info={"as_text": True}')  # app/query.py compares it as text
         nullable = field.nullable and field.name not in resource.primary_key
         return {
             "attribute": field.attribute,

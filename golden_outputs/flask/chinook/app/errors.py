@@ -111,7 +111,7 @@ def _on_integrity(exc: IntegrityError) -> Response:
 def _on_database(exc: DBAPIError) -> Response:
     detail = value_problem(exc)
     if detail is not None:
-        return problem(422, detail)
+        return problem(422, detail, [{"loc": [], "msg": detail}])
     logger.error("database error: %s", type(exc.orig).__name__)
     return problem(500, "internal error")
 

@@ -25,10 +25,12 @@ from sqlalchemy import (
     cast,
     func,
     inspect,
+    literal,
     select,
     tuple_,
 )
 from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.types import NullType
 from sqlalchemy.orm import Session
 
 DEFAULT_LIMIT = 50
@@ -178,6 +180,9 @@ def _comparable(
         )
     if dialect == "sqlite" and column.annotation is time:
         return func.time(attribute), lambda value: func.time(value.isoformat())
+    if attribute.property.columns[0].info.get("as_text"):
+        # INET and the like: an untyped value lets the database read it as the column's type.
+        return attribute, lambda value: literal(value, NullType())
     return attribute, lambda value: value
 
 

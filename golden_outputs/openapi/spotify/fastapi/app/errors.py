@@ -106,7 +106,7 @@ async def _on_integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
 async def _on_database(_request: Request, exc: DBAPIError) -> JSONResponse:
     detail = value_problem(exc)
     if detail is not None:
-        return problem(422, detail)
+        return problem(422, detail, [{"loc": [], "msg": detail}])
     logger.error("database error: %s", type(exc.orig).__name__)
     return problem(500, "internal error")
 
