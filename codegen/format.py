@@ -76,7 +76,8 @@ def _cached(cache: Path, key: str) -> str | None:
         return None
 
 
-def _store(cache: Path, key: str, text: str) -> None:
+def _store(cache: Path, key: str, text: str) -> bool:
+    """Keep black's output for next time; False when the cache cannot be written (it only costs time)."""
     try:
         folder = cache / key[:2]
         folder.mkdir(parents=True, exist_ok=True)
@@ -84,7 +85,8 @@ def _store(cache: Path, key: str, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, folder / key)
     except OSError:
-        pass  # a cache that cannot be written only costs time
+        return False
+    return True
 
 
 def format_sources(sources: dict[str, str], strict: bool = False) -> dict[str, str]:

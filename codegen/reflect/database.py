@@ -143,9 +143,10 @@ def _object_names(inspector: Inspector, schema: str | None) -> dict[str, str]:
     kinds: dict[str, str] = {name: "table" for name in inspector.get_table_names(schema=schema)}
     kinds.update({name: "view" for name in inspector.get_view_names(schema=schema)})
     try:
-        kinds.update({n: "materialized_view" for n in inspector.get_materialized_view_names(schema=schema)})
-    except NotImplementedError:
-        pass  # the dialect has no materialized views
+        materialized = inspector.get_materialized_view_names(schema=schema)
+    except NotImplementedError:  # the dialect has no materialized views
+        materialized = []
+    kinds.update({name: "materialized_view" for name in materialized})
     return kinds
 
 
