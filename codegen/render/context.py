@@ -8,7 +8,7 @@ from codegen import __version__
 from codegen.render.api_context import add_api_context
 from codegen.render.imports import Imports
 from codegen.render.pyliteral import py_str
-from codegen.render.samples import sample_plan
+from codegen.render.samples import reverse_segment, sample_plan
 from codegen.render.types import (
     NOT_ON_SQLITE,
     model_python_type,
@@ -16,7 +16,7 @@ from codegen.render.types import (
     python_type,
     sqlalchemy_type,
 )
-from codegen.spec.model import Field, LogicalType, Relationship, Resource, Spec
+from codegen.spec.model import Field, LogicalType, Resource, Spec
 
 HEADER_COMMAND = "codegen regenerate ."
 
@@ -261,18 +261,6 @@ def _key_tuple(key: list[Context]) -> str:
     return "(" + ", ".join(k["attribute"] for k in key) + (",)" if len(key) == 1 else ")")
 
 
-def _reverse_segment(spec: Spec, resource: Resource, relation: Relationship) -> str | None:
-    """The path segment of the one-to-many route the parent side of `relation` gets."""
-    parent = spec.resource(relation.target)
-    if relation.target_fields != parent.primary_key:
-        return None
-    for reverse in parent.relationships:
-        if (reverse.kind == "one_to_many" and reverse.target == resource.name
-                and reverse.target_fields == relation.fields and reverse.constraint == relation.constraint):
-            return resource.path.rsplit("/", 1)[-1] if reverse.name == resource.name else reverse.name.replace("_", "-")
-    return None
-
-
 # Per target: the imports of every routes module, and those a writable resource adds.
 _ROUTE_IMPORTS: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
     "fastapi": (
@@ -334,7 +322,7 @@ class _Routes:
             remote = [target.field(n).attribute for n in relation.target_fields]
             relations.append({"name": relation.name, "parent": parent["variable"], "local": local,
                               "remote": remote, "read_class": f"{target.class_name}Read"})
-            segment = _reverse_segment(self.spec, resource, relation)
+            segment = reverse_segment(self.spec, resource, relation)
             if segment is None:
                 continue
             key = _key_params(target.key_fields, self.imports)

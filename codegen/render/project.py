@@ -42,19 +42,28 @@ def header_line(path: str, command: str) -> str | None:
 _MEMO: dict[tuple[str, str, str, str], str] = {}
 
 
-def _memo_key(env: jinja2.Environment, planned: PlannedFile, scalars: str) -> tuple[str, str, str, str] | None:
-    if planned.variable is None or env.loader is None:
+def _source_digest(env: jinja2.Environment, name: str, digests: dict[str, str | None]) -> str | None:
+    """The template's source hash (read once per render), or None when it reads `resources`."""
+    if name not in digests:
+        source = env.loader.get_source(env, name)[0] if env.loader is not None else "resources"
+        digests[name] = None if "resources" in source else hashlib.sha256(source.encode("utf-8")).hexdigest()
+    return digests[name]
+
+
+def _memo_key(env: jinja2.Environment, planned: PlannedFile, scalars: str,
+              digests: dict[str, str | None]) -> tuple[str, str, str, str] | None:
+    if planned.variable is None:
         return None
-    source = env.loader.get_source(env, planned.template)[0]
-    if "resources" in source:
+    digest = _source_digest(env, planned.template, digests)
+    if digest is None:
         return None
     item = json.dumps(planned.item, sort_keys=True, default=str)
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
     return (planned.template, digest, item, scalars)
 
 
-def _render_one(env: jinja2.Environment, planned: PlannedFile, context: dict[str, Any], scalars: str) -> str:
-    key = _memo_key(env, planned, scalars)
+def _render_one(env: jinja2.Environment, planned: PlannedFile, context: dict[str, Any], scalars: str,
+                digests: dict[str, str | None]) -> str:
+    key = _memo_key(env, planned, scalars, digests)
     if key is not None and key in _MEMO:
         return _MEMO[key]
     text = _render_uncached(env, planned, context)
@@ -115,10 +124,11 @@ def render_project(
     env = make_environment(dirs)
     planned = plan_files(env, template_names(dirs), context)
     files: dict[str, str] = {}
+    digests: dict[str, str | None] = {}
     scalars = json.dumps({k: v for k, v in context.items() if k != "resources"}, sort_keys=True, default=str)
     for done, entry in enumerate(planned, start=1):
         if entry.rendered:
-            text = _render_one(env, entry, context, scalars)
+            text = _render_one(env, entry, context, scalars, digests)
         else:
             text = _read_plain(dirs, entry.template)
         files[entry.path] = _with_header(entry.path, text, context["header_command"])

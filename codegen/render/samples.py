@@ -43,6 +43,18 @@ def value_expr(field: Field) -> str | None:
     return _VALUES.get(field.type)
 
 
+def reverse_segment(spec: Spec, resource: Resource, relation: Relationship) -> str | None:
+    """The path segment of the one-to-many route that the parent of `relation` gets, if any."""
+    parent = spec.resource(relation.target)
+    if relation.target_fields != parent.primary_key:
+        return None  # the nested route is keyed by the parent's primary key only
+    for reverse in parent.relationships:
+        if (reverse.kind == "one_to_many" and reverse.target == resource.name
+                and reverse.target_fields == relation.fields and reverse.constraint == relation.constraint):
+            return resource.path.rsplit("/", 1)[-1] if reverse.name == resource.name else reverse.name.replace("_", "-")
+    return None
+
+
 def _required_parents(resource: Resource) -> list[Relationship]:
     return [
         relation
@@ -87,17 +99,6 @@ class _Planner:
                 return f"field {field.name} ({field.type.value}) has no value the API can write"
         return None
 
-    def nested_path(self, resource: Resource, relation: Relationship) -> str | None:
-        parent = self.spec.resource(relation.target)
-        for reverse in parent.relationships:
-            if (reverse.kind == "one_to_many" and reverse.target == resource.name
-                    and reverse.target_fields == relation.fields and reverse.constraint == relation.constraint):
-                segment = resource.path.rsplit("/", 1)[-1]
-                if reverse.name != reverse.target:
-                    segment = reverse.name.replace("_", "-")
-                return segment
-        return None
-
     def plan(self, resource: Resource) -> dict[str, Any]:
         reason = self.blocker(resource)
         parents = []
@@ -111,7 +112,7 @@ class _Planner:
                 "path": target.path,
                 "pairs": [list(pair) for pair in zip(relation.fields, relation.target_fields, strict=True)],
                 "key": target.primary_key,
-                "segment": self.nested_path(resource, relation),
+                "segment": reverse_segment(self.spec, resource, relation),
             })
         fields = []
         optional_fks = {n for r in resource.relationships if r.kind == "many_to_one" for n in r.fields} - fk_fields
