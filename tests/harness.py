@@ -2,8 +2,8 @@
 project's own tests, and its server on a free loopback port.
 
 - `wheelhouse()` holds a wheel of every pinned dependency a generated project declares (its
-  dependencies, its `test` extra and its build backend) for all three dialects, so installs need no
-  network. It is built once and kept under `.cache/wheelhouse/<hash of the pin list>/`.
+  dependencies, its `test` extra and its build backend) for both targets and all three dialects, so
+  installs need no network. It is built once and kept under `.cache/wheelhouse/<hash of the pin list>/`.
 - `install_project(dir)` makes `dir/.venv` and installs the project into it the way its README says
   (`pip install -e ".[test]"`), from the wheelhouse only. uv (kept in its own tool environment under
   `.cache/tools`) does the same install from the same pyproject about five times faster than pip;
@@ -20,6 +20,7 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -45,6 +46,7 @@ UV_CACHE = CACHE / "uv"
 UV_REQUIREMENT = "uv==0.13.8"
 # Probe projects render one pyproject.toml per dialect; "mysql" is the dialect name MariaDB reflects as.
 PROBE_DIALECTS = ("sqlite", "postgresql", "mysql")
+TARGETS = ("fastapi", "flask")
 # Variables of the calling environment that must not leak into a project's tests or server.
 # PYTHONDONTWRITEBYTECODE goes too: a user's shell normally lets Python cache bytecode, and without it
 # every test run and server start of a fresh venv compiles fastapi and SQLAlchemy from source again.
@@ -104,7 +106,7 @@ def project_requirements(project_dir: Path) -> list[str]:
 
 @functools.cache
 def probe_requirements() -> tuple[str, ...]:
-    """The requirements of projects generated now, for every dialect (rendered from a one-table probe).
+    """The requirements of projects generated now, for every target and dialect (one-table probe).
 
     Rendering, not copying the template, keeps this in step with whatever the generator pins today.
     """
@@ -117,9 +119,9 @@ def probe_requirements() -> tuple[str, ...]:
             conn.commit()
         spec = reflect(f"sqlite:///{path}")
     found: list[str] = []
-    for dialect in PROBE_DIALECTS:
+    for target, dialect in itertools.product(TARGETS, PROBE_DIALECTS):
         source = spec.source.model_copy(update={"dialect": dialect})
-        files = generate_files(spec.model_copy(update={"source": source}), "fastapi", {"auth": "apikey"})
+        files = generate_files(spec.model_copy(update={"source": source}), target, {"auth": "apikey"})
         with tempfile.TemporaryDirectory(prefix="cg_probe_") as tmp:
             (Path(tmp) / "pyproject.toml").write_text(files["pyproject.toml"], encoding="utf-8")
             found += project_requirements(Path(tmp))

@@ -1,24 +1,27 @@
-"""End to end: generate a project from a real database, install it, run its own tests, serve it, and
-check it against CONTRACT.md over HTTP.
+"""End to end: generate both targets from a real database, install them, run their own tests, serve
+them, check each against CONTRACT.md over HTTP, and check that both answer the same requests alike.
 
 For each database (Chinook, Sakila, our hard schema) in each dialect (SQLite, PostgreSQL, MariaDB):
 
 1. load the database (tests/databases.py, through the `database_url` fixture of conftest.py);
-2. `codegen.api.generate(url, tmp/project)`;
-3. install the project into its own fresh `.venv` from its own pyproject.toml (harness.install_project;
-   one venv per project: the three dialects' projects pin different drivers);
-4. run the project's own `pytest` (out of the box; where the project says its schema needs its own
+2. `codegen.api.generate(url, tmp/project, target=...)` for the FastAPI and the Flask target;
+3. install each project into its own fresh `.venv` from its own pyproject.toml
+   (harness.install_project; the dialects' and targets' projects pin different packages);
+4. run each project's own `pytest` (out of the box; where the project says its schema needs its own
    database, again with TEST_DATABASE_URL set to a fresh empty database of the same dialect) while
-   5. `python -m app` serves the loaded database and the contract suite (tests/contract) checks it.
+5. `python -m app` of both projects serves the loaded database, the contract suite (tests/contract)
+   checks one server after the other, and the parity replay (tests/contract/parity.py) sends every
+   request of the suite that cannot change data to both and compares status, headers and body.
 
-The project's tests and the contract suite run at the same time: one uses each of the two cores.
+The projects' tests and the servers run at the same time: one uses each of the two cores.
 Every step is timed; the timings and the number of contract checks are printed as each run ends.
-With CODEGEN_E2E_REPORTS=DIR, each run also writes its full contract report and the project's test
-output to DIR/<database>-<dialect>.txt.
+With CODEGEN_E2E_REPORTS=DIR, each run also writes its full contract reports, the projects' test
+output and the parity report to DIR/<database>-<dialect>-<target>.txt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import secrets
@@ -32,7 +35,7 @@ import databases
 import harness
 import httpx
 import pytest
-from contract import run_contract
+from contract import parity, run_contract
 
 from codegen.api import generate
 from codegen.spec.io import read_spec
@@ -40,6 +43,7 @@ from codegen.spec.io import read_spec
 pytestmark = pytest.mark.slow
 
 KINDS = ["chinook", "sakila", "hard"]
+TARGETS = ("fastapi", "flask")
 
 
 def _keys() -> tuple[str, str, str]:
@@ -57,31 +61,32 @@ def wheels() -> Path:
 
 
 class _Background(threading.Thread):
-    """Runs the project's own tests while the main thread serves and checks the API."""
+    """Runs the projects' own tests, one project after the other, while the main thread serves and checks."""
 
-    def __init__(self, python: Path, project: Path, dialect: str, label: str) -> None:
+    def __init__(self, projects: list[tuple[str, Path, Path]], dialect: str) -> None:
         super().__init__(daemon=True)
-        self.python, self.project, self.dialect, self.label = python, project, dialect, label
-        self.runs: list[tuple[str, Any]] = []
+        self.projects, self.dialect = projects, dialect
+        self.runs: dict[str, list[tuple[str, Any]]] = {label: [] for label, _, _ in projects}
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            done = harness.run_project_tests(self.python, self.project, {}, label=self.label)
-            self.runs.append(("out of the box", done))
-            counts = harness.summary_counts(done.stdout)
-            if done.returncode == 0 and not counts.get("passed") and counts.get("skipped"):
-                # The project says SQLite cannot hold its schema: give it an empty database of its dialect.
-                url = databases.load_empty(self.dialect)
-                done = harness.run_project_tests(
-                    self.python,
-                    self.project,
-                    {"TEST_DATABASE_URL": url},
-                    label=self.label + " (TEST_DATABASE_URL)",
-                )
-                self.runs.append((f"TEST_DATABASE_URL={self.dialect} empty database", done))
+            for label, python, project in self.projects:
+                self._run(label, python, project)
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
             self.error = exc
+
+    def _run(self, label: str, python: Path, project: Path) -> None:
+        done = harness.run_project_tests(python, project, {}, label=label)
+        self.runs[label].append(("out of the box", done))
+        counts = harness.summary_counts(done.stdout)
+        if done.returncode == 0 and not counts.get("passed") and counts.get("skipped"):
+            # The project says SQLite cannot hold its schema: give it an empty database of its dialect.
+            url = databases.load_empty(self.dialect)
+            done = harness.run_project_tests(
+                python, project, {"TEST_DATABASE_URL": url}, label=label + " (TEST_DATABASE_URL)"
+            )
+            self.runs[label].append((f"TEST_DATABASE_URL={self.dialect} empty database", done))
 
 
 def _errors_in_log(log: str) -> str:
@@ -94,8 +99,21 @@ def _report(capsys: pytest.CaptureFixture[str], text: str) -> None:
         print("\n" + text, flush=True)
 
 
+def _own_tests_problem(label: str, runs: list[tuple[str, Any]]) -> str | None:
+    if not runs:
+        return f"{label}: the project's tests did not run"
+    what, done = runs[-1]
+    passed = harness.passed_count(done)
+    if done.returncode != 0 or passed == 0:
+        return (
+            f"{label}: the generated project's own tests ({what}) did not pass (exit {done.returncode}, "
+            f"{passed} passed):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+        )
+    return None
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_generated_project_runs_and_speaks_the_contract(
+def test_generated_projects_run_and_speak_the_same_contract(
     kind: str,
     dialect: str,
     database_url: Any,
@@ -103,74 +121,97 @@ def test_generated_project_runs_and_speaks_the_contract(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """Both targets from one database: own tests, contract suite each, then the same answers to the same requests."""
     if kind not in databases.LOADERS:
         pytest.skip(f"tests/databases.py offers no {kind!r} database yet")
-    label = f"{kind}/{dialect}"
     first = len(harness.TIMINGS)
     started = time.perf_counter()
-    with harness.timed(f"{label}: load database"):
+    with harness.timed(f"{kind}/{dialect}: load database"):
         url = database_url(kind, dialect)
-    project = tmp_path / f"{kind}_{dialect}"
-    with harness.timed(f"{label}: generate"):
-        generate(url, project)
-    python = harness.install_project(project, label=label)
+    projects: list[tuple[str, Path, Path]] = []
+    for target in TARGETS:
+        label = f"{kind}/{dialect}/{target}"
+        project = tmp_path / f"{kind}_{dialect}_{target}"
+        with harness.timed(f"{label}: generate"):
+            generate(url, project, target=target)
+        projects.append((label, harness.install_project(project, label=label), project))
 
-    tests = _Background(python, project, dialect, label)
+    tests = _Background(projects, dialect)
     tests.start()
     write, read, api_keys = _keys()
-    spec = read_spec(project / ".codegen" / "spec.yaml")
+    spec = read_spec(projects[0][2] / ".codegen" / "spec.yaml")
+    reports: dict[str, Any] = {}
+    logs: dict[str, str] = {}
     try:
-        with harness.serve(python, project, {"DATABASE_URL": url, "API_KEYS": api_keys}, label=label) as base:
-            with harness.timed(f"{label}: contract suite"):
-                report = run_contract(base, spec, write, read, url)
-            server_log = _errors_in_log(base.log())
+        with contextlib.ExitStack() as stack:
+            bases = {
+                label: stack.enter_context(
+                    harness.serve(python, project, {"DATABASE_URL": url, "API_KEYS": api_keys}, label=label)
+                )
+                for label, python, project in projects
+            }
+            # One server at a time: both write to the same database.
+            for label, base in bases.items():
+                with harness.timed(f"{label}: contract suite"):
+                    reports[label] = run_contract(base, spec, write, read, url)
+            (label_a, base_a), (label_b, base_b) = bases.items()
+            with harness.timed(f"{kind}/{dialect}: parity replay"):
+                same = parity.compare(base_a, base_b, reports[label_a].sent, (label_a, label_b))
+            logs = {label: _errors_in_log(base.log()) for label, base in bases.items()}
     finally:
-        with harness.timed(f"{label}: wait for the project's tests"):
+        with harness.timed(f"{kind}/{dialect}: wait for the projects' tests"):
             tests.join(timeout=900)
     total = time.perf_counter() - started
 
-    lines = [f"=== {label}: {report.summary()}"]
-    for what, done in tests.runs:
-        lines.append(f"    project tests ({what}): {harness.summary_counts(done.stdout) or done.returncode}")
+    lines = []
+    for label, report in reports.items():
+        lines.append(f"=== {label}: {report.summary()}")
+        for what, done in tests.runs[label]:
+            lines.append(f"    project tests ({what}): {harness.summary_counts(done.stdout) or done.returncode}")
+    lines.append(f"=== {kind}/{dialect}: {same.summary()}")
     lines.append(harness.timing_table(harness.TIMINGS[first:]))
-    lines.append(f"{label}: total  {total:.2f} s")
+    lines.append(f"{kind}/{dialect}: total  {total:.2f} s")
     _report(capsys, "\n".join(lines))
     if os.environ.get("CODEGEN_E2E_REPORTS"):
         folder = Path(os.environ["CODEGEN_E2E_REPORTS"])
         folder.mkdir(parents=True, exist_ok=True)
-        text = (
-            report.format(limit=100_000)
-            + f"\n\n--- server log (access lines left out)\n{server_log}\n\n"
-            + "\n\n".join(
-                f"--- project tests ({what}), exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-                for what, done in tests.runs
+        for label, report in reports.items():
+            text = (
+                report.format(limit=100_000)
+                + f"\n\n--- server log (access lines left out)\n{logs.get(label, '')}\n\n"
+                + "\n\n".join(
+                    f"--- project tests ({what}), exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+                    for what, done in tests.runs[label]
+                )
             )
-        )
-        (folder / f"{kind}-{dialect}.txt").write_text(text, encoding="utf-8")
+            (folder / f"{label.replace('/', '-')}.txt").write_text(text, encoding="utf-8")
+        (folder / f"{kind}-{dialect}-parity.txt").write_text(same.format(limit=100_000), encoding="utf-8")
 
     problems = []
     if tests.error is not None:
-        problems.append(f"the project's tests could not run: {tests.error!r}")
-    elif not tests.runs:
-        problems.append("the project's tests did not run")
+        problems.append(f"the projects' tests could not run: {tests.error!r}")
     else:
-        what, done = tests.runs[-1]
-        passed = harness.passed_count(done)
-        if done.returncode != 0 or passed == 0:
+        problems += [
+            problem
+            for label, _, _ in projects
+            if (problem := _own_tests_problem(label, tests.runs[label])) is not None
+        ]
+    for label, report in reports.items():
+        if report.checks == 0:
+            problems.append(f"{label}: the contract suite ran no check")
+        if not report.ok:
             problems.append(
-                f"the generated project's own tests ({what}) did not pass (exit {done.returncode}, "
-                f"{passed} passed):\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+                f"{label}: the API breaks the contract:\n{report.format()}\n\n"
+                f"server log (access lines left out):\n{logs.get(label, '')[-8000:]}"
             )
-    if report.checks == 0:
-        problems.append("the contract suite ran no check")
-    if not report.ok:
-        problems.append(
-            f"the API breaks the contract:\n{report.format()}\n\n"
-            f"server log (access lines left out):\n{server_log[-8000:]}"
-        )
+    if same.compared == 0:
+        problems.append("the parity replay compared no request")
+    if not same.ok:
+        problems.append(f"the two targets answer differently:\n{same.format()}")
     if problems:
-        pytest.fail(f"{label}: " + "\n\n".join(problems), pytrace=False)
-    shutil.rmtree(project, ignore_errors=True)
+        pytest.fail(f"{kind}/{dialect}: " + "\n\n".join(problems), pytrace=False)
+    for _, _, project in projects:
+        shutil.rmtree(project, ignore_errors=True)
 
 
 def test_healthz_answers_503_when_the_database_does_not(tmp_path: Path, wheels: Path) -> None:

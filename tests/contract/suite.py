@@ -78,6 +78,8 @@ TYPED = NUMERIC | TEMPORAL | {T.BOOLEAN}
 RESERVED = frozenset({"limit", "offset", "sort", "expand"})
 INTEGER_RANGE = {T.SMALL_INTEGER: 32_767, T.INTEGER: 2_147_483_647, T.BIG_INTEGER: 9_223_372_036_854_775_807}
 PROBLEM = "application/problem+json"
+# The request headers a replay of a request sends again (the rest are httpx's own).
+SENT_HEADERS = ("x-api-key", "content-type")
 # What an error body must never show (checked case-insensitively, then SQL case-sensitively).
 LEAKS = (
     "traceback",
@@ -122,6 +124,17 @@ class Exchange:
             f"{self.method} {self.url}{sent}\n      -> {self.status} [{self.content_type}] "
             f"{_short(self.response, 500)}"
         )
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One request as it went over the wire (for replaying it against another server) and its status."""
+
+    method: str
+    target: str
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+    status: int
 
 
 @dataclass
@@ -172,6 +185,7 @@ class ContractReport:
     areas: Counter[str] = dataclass_field(default_factory=Counter)
     area_seconds: Counter[str] = dataclass_field(default_factory=Counter)
     notes: list[str] = dataclass_field(default_factory=list)
+    sent: list[Sent] = dataclass_field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -606,6 +620,16 @@ class _Run:
             response = self.client.request(method, path, **kwargs)
         self.last = self._exchange(response, body)
         self.last_request = response.request
+        request = response.request
+        self.report.sent.append(
+            Sent(
+                request.method,
+                request.url.raw_path.decode("ascii"),
+                tuple((name, request.headers[name]) for name in SENT_HEADERS if name in request.headers),
+                request.content,
+                response.status_code,
+            )
+        )
         return response
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
@@ -1625,6 +1649,41 @@ class _Run:
             gone += "/" + template.rsplit("/", 1)[-1]
             self.expect(f"GET {template} of an absent parent", self.get(gone), 404)
 
+    # -- methods ----------------------------------------------------------------------------------------
+
+    def methods(self, resource: Resource) -> None:
+        """HEAD answers like GET without a body; a 405 names every method of the path in `Allow`."""
+        with self.section("methods", resource):
+            writable = is_writable(resource)
+            rows = self.sample(resource)
+            paths = [(resource.path, "GET, HEAD, POST" if writable else "GET, HEAD")]
+            if item_key(resource) and rows:
+                item = self.item_path(resource, rows[0])
+                paths.append((item, "DELETE, GET, HEAD, PATCH, PUT" if writable else "GET, HEAD"))
+            for path, allow in paths:
+                got = self.get(path)
+                head = self.call("HEAD", path)
+                if self.check(f"HEAD {path}: status 200", head.status_code == 200, 200, response=head):
+                    for name in ("content-type", "content-length"):
+                        self.check(
+                            f"HEAD {path}: {name} as GET",
+                            head.headers.get(name) == got.headers.get(name),
+                            got.headers.get(name),
+                            head.headers.get(name),
+                            response=head,
+                        )
+                    self.check(f"HEAD {path}: no body", head.content == b"", "no body", head.text, response=head)
+                wrong = "PUT" if path == resource.path else "POST"
+                response = self.write(wrong, path, {})
+                if self.expect(f"{wrong} {path}", response, 405):
+                    self.check(
+                        f"{wrong} {path}: Allow names every method of the path",
+                        response.headers.get("allow") == allow,
+                        allow,
+                        response.headers.get("allow"),
+                        response=response,
+                    )
+
     # -- read-only resources ---------------------------------------------------------------------------------
 
     def read_only(self, resource: Resource) -> None:
@@ -2239,6 +2298,7 @@ class _Run:
             self.openapi()
             for resource in self.spec.resources:
                 self.reading(resource)
+                self.methods(resource)
                 if is_writable(resource):
                     self.writes(resource)
                 else:

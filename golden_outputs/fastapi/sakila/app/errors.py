@@ -13,12 +13,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from app.query import NotFound, QueryError, value_problem
 
 PROBLEM = "application/problem+json"
 # RFC 9110 names; Python's HTTPStatus still has the older phrases for these.
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+# The methods a 405's Allow header can name.
+METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 logger = logging.getLogger("app")
 
 
@@ -87,8 +90,25 @@ async def _on_not_found(_request: Request, exc: NotFound) -> JSONResponse:
     return problem(404, str(exc))
 
 
-async def _on_http(_request: Request, exc: HTTPException) -> JSONResponse:
+def _allowed(request: Request) -> str:
+    """Every method the path answers (Starlette's own Allow names only the first route that matches)."""
+    methods = {
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
+async def _on_http(request: Request, exc: HTTPException) -> JSONResponse:
     headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed(request)
     detail = (
         exc.detail
         if isinstance(exc.detail, str)

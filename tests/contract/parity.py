@@ -1,0 +1,109 @@
+"""Parity of two targets: the same requests, sent to two servers, must get the same answers.
+
+The contract suite records every request it sends (`ContractReport.sent`). `compare` sends the ones
+that cannot change data again to two servers serving the same database (the FastAPI and the Flask
+project generated from one spec), one request to each in turn, and compares status, headers and
+body. A client must not be able to tell the two apart, except by the `Server` header.
+
+Replayed: every GET, HEAD and OPTIONS, and every other request the suite saw refused with a 4xx
+other than 409 (a 409 can turn into a success once the conflicting row is gone). Left out: the OpenAPI
+document and the /docs page, which each framework renders itself (the contract suite checks both
+documents: valid, every route listed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from contract.suite import Sent
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Headers of the transport or the server software, not of the contract.
+TRANSPORT_HEADERS = frozenset(
+    {"server", "date", "connection", "keep-alive", "content-length", "transfer-encoding", "via"}
+)
+FRAMEWORK_PAGES = ("/openapi.json", "/docs")
+
+
+@dataclass
+class ParityReport:
+    """How many requests were compared and the ones the two servers answered differently."""
+
+    compared: int = 0
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.differences
+
+    def summary(self) -> str:
+        return f"{self.compared} requests replayed on both targets, {len(self.differences)} answered differently"
+
+    def format(self, limit: int = 30) -> str:
+        lines = [self.summary()] + [f"  {difference}" for difference in self.differences[:limit]]
+        if len(self.differences) > limit:
+            lines.append(f"  ... and {len(self.differences) - limit} more")
+        return "\n".join(lines)
+
+
+def replayable(sent: Sent) -> bool:
+    """Requests that leave the data as it was, whatever state the database is in."""
+    if sent.target.split("?")[0].startswith(FRAMEWORK_PAGES):
+        return False
+    return sent.method in SAFE_METHODS or (400 <= sent.status < 500 and sent.status != 409)
+
+
+def _body(response: httpx.Response) -> Any:
+    kind = response.headers.get("content-type", "")
+    if "json" in kind:
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            pass
+    return response.content
+
+
+def _headers(response: httpx.Response) -> dict[str, str]:
+    return {
+        name: value for name, value in response.headers.items() if name.lower() not in TRANSPORT_HEADERS
+    }
+
+
+def _short(value: Any, limit: int = 400) -> str:
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def compare(base_a: str, base_b: str, requests: Iterable[Sent], names: tuple[str, str]) -> ParityReport:
+    """Send each replayable request (once, duplicates skipped) to both servers and compare the answers."""
+    report = ParityReport()
+    seen: set[tuple[str, str, tuple[tuple[str, str], ...], bytes]] = set()
+    with httpx.Client(base_url=base_a, timeout=60) as a, httpx.Client(base_url=base_b, timeout=60) as b:
+        for sent in requests:
+            key = (sent.method, sent.target, sent.headers, sent.content)
+            if key in seen or not replayable(sent):
+                continue
+            seen.add(key)
+            answers = [
+                client.request(sent.method, sent.target, headers=dict(sent.headers), content=sent.content or None)
+                for client in (a, b)
+            ]
+            report.compared += 1
+            left, right = answers
+            what = []
+            if left.status_code != right.status_code:
+                what.append(f"status {left.status_code} != {right.status_code}")
+            if _headers(left) != _headers(right):
+                what.append(f"headers {_headers(left)} != {_headers(right)}")
+            if _body(left) != _body(right):
+                what.append(f"body {_short(_body(left))} != {_short(_body(right))}")
+            if what:
+                report.differences.append(
+                    f"{sent.method} {sent.target} ({names[0]} vs {names[1]}): " + "; ".join(what)
+                )
+    return report
