@@ -327,16 +327,20 @@ def build_postgres(url_text: str, tables: int = DEFAULT_TABLES, rows: int = DEFA
         engine.dispose()
 
 
-def mutate(url_text: str) -> bool:
-    """Add one nullable column to table 17 ("change one table"); False when it is already there."""
+def mutate(url_text: str, column: str = MUTATE_COLUMN) -> bool:
+    """Add one nullable column to table 17 ("change one table"); False when it is already there.
+
+    `column` names it (benchmarks that repeat the change give each round its own, so that no
+    round meets a schema an earlier one has seen).
+    """
     name = table_name(MUTATE_TABLE_INDEX)
     engine = create_engine(url_text)
     try:
         with engine.begin() as conn:
             columns = {c["name"] for c in inspect(conn).get_columns(name)}
-            if MUTATE_COLUMN in columns:
+            if column in columns:
                 return False
-            conn.execute(text(f'ALTER TABLE "{name}" ADD COLUMN "{MUTATE_COLUMN}" VARCHAR(60)'))
+            conn.execute(text(f'ALTER TABLE "{name}" ADD COLUMN "{column}" VARCHAR(60)'))
     finally:
         engine.dispose()
     return True
@@ -360,6 +364,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutate", action="store_true",
                         help=f"do not build: add column {MUTATE_COLUMN!r} to table 17 "
                              "of an existing database")
+    parser.add_argument("--column", default=MUTATE_COLUMN,
+                        help=f"with --mutate: the column's name (default {MUTATE_COLUMN})")
     args = parser.parse_args(argv)
     if args.url and args.path:
         parser.error("give a SQLite path or --url, not both")
@@ -372,9 +378,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.url and not path.exists():
             print(f"error: {path}: no such database; build it first", file=sys.stderr)
             return 2
-        changed = mutate(url)
+        changed = mutate(url, args.column)
         what = "added to" if changed else "was already in"
-        print(f"{url}: column {MUTATE_COLUMN} {what} table {table_name(MUTATE_TABLE_INDEX)}")
+        print(f"{url}: column {args.column} {what} table {table_name(MUTATE_TABLE_INDEX)}")
         return 0
     if args.url:
         build_postgres(args.url, args.tables, args.rows, args.seed)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from codegen import __version__, api
+from codegen import __version__
 from codegen.errors import CodegenError
 
 app = typer.Typer(
@@ -67,6 +67,7 @@ def reflect(
     etl: EtlOpt = False,
 ) -> None:
     """Read SOURCE and print (or write) its intermediate spec."""
+    from codegen import api
     from codegen.spec.io import dump_spec
 
     try:
@@ -89,7 +90,7 @@ def generate(
     source: Annotated[str, typer.Argument(help="Database URL, API description, or spec file.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="New project directory.")],
     target: Annotated[str, typer.Option("--target", help="fastapi or flask")] = "fastapi",
-    auth: Annotated[str, typer.Option("--auth", help="apikey (default) or none.")] = "apikey",
+    auth: Annotated[str, typer.Option("--auth", help="apikey (default), jwt or none.")] = "apikey",
     ci: Annotated[
         bool, typer.Option("--ci", help="Add GitHub workflows and a pre-commit hook that run codegen check.")
     ] = False,
@@ -116,6 +117,8 @@ def generate(
     ] = "cron",
 ) -> None:
     """Generate a complete API project from SOURCE into a new directory."""
+    from codegen import api
+
     try:
         with _progress("rendering") as advance:
             files = api.generate(source, output, target=target, auth=auth, ci=ci, schemas=schema,
@@ -248,6 +251,7 @@ def templates_context(
     """Write the context the templates receive for SOURCE, for rendering them with copier directly."""
     import yaml
 
+    from codegen import api
     from codegen.render.context import project_context
     from codegen.writer import write_text_atomic
 

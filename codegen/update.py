@@ -13,7 +13,6 @@ from typing import Any
 from codegen import api
 from codegen.errors import OutputError, SpecError
 from codegen.merge import merge3
-from codegen.render.project import USER_OWNED
 from codegen.spec.io import read_spec
 from codegen.spec.model import Spec
 from codegen.specdiff import Change, diff_specs
@@ -74,7 +73,41 @@ def load_project(root: Path) -> Project:
         manifest = json.loads((meta / "manifest.json").read_text(encoding="utf-8"))["files"]
     except (OSError, ValueError, KeyError) as exc:
         raise OutputError(f"{meta}: unreadable metadata ({exc})") from None
-    return Project(root, read_spec(meta / "spec.yaml"), options, manifest)
+    return Project(root, _read_recorded_spec(meta / "spec.yaml"), options, manifest)
+
+
+_SPEC_CACHE = "spec-1"
+
+
+def _spec_text_key(text: str) -> str:
+    from codegen import cache
+
+    return cache.data_key(_SPEC_CACHE, cache.code_digest(templates=False, libraries=("yaml",)),
+                          hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _load_spec_text(text: str) -> Any:
+    """`load_yaml(text)`, kept in codegen's cache under the text's digest (and the reader's code)."""
+    from codegen import cache
+    from codegen.spec.io import load_yaml
+
+    key = _spec_text_key(text)
+    data = cache.load_entry(_SPEC_CACHE, key)
+    if data is None:
+        data = load_yaml(text)
+        cache.store_entry(_SPEC_CACHE, key, data, keep=32)
+    return data
+
+
+def _read_recorded_spec(path: Path) -> Spec:
+    """`read_spec` of `.codegen/spec.yaml`, its YAML read through the cache."""
+    from codegen.spec.io import parse_spec
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return read_spec(path)  # its error
+    return parse_spec(text, str(path), _load_spec_text)
 
 
 def _templates(project: Project, override: Path | None) -> Path | None:
@@ -90,15 +123,56 @@ def new_spec(project: Project, source: str | None) -> Spec:
     chosen = source or options.get("source") or project.spec.source.url
     if not api.is_database_url(chosen) and not Path(chosen).exists() and (project.root / chosen).exists():
         chosen = str(project.root / chosen)
-    spec = api.reflect(
-        chosen,
-        schemas=options.get("schemas"),
-        include=options.get("include"),
-        exclude=options.get("exclude"),
-        name=options.get("name") or project.spec.name,
-        etl=bool(options.get("etl")),
-    )
-    return _keep_etl_jobs(spec, project.spec)
+    arguments = {
+        "schemas": options.get("schemas"),
+        "include": options.get("include"),
+        "exclude": options.get("exclude"),
+        "name": options.get("name") or project.spec.name,
+        "etl": bool(options.get("etl")),
+    }
+    return _keep_etl_jobs(_reflect(chosen, arguments, project.spec), project.spec)
+
+
+_REFLECT_CACHE = "reflect-1"
+
+
+def _reflect_key(source: str, arguments: dict[str, Any], fresh: bool = False) -> str | None:
+    """The cache key of a reflection: a SQLite file's schema fingerprint, the arguments and codegen's code.
+
+    None (never cached) for every other source.
+    """
+    if not source.startswith("sqlite") or not api.is_database_url(source) or arguments.get("schemas"):
+        return None
+    from codegen import cache
+    from codegen.reflect.sqlite_fingerprint import schema_fingerprint
+
+    fingerprint = schema_fingerprint(source)
+    if fingerprint is None:
+        return None
+    libraries = ("sqlalchemy", "pydantic", "pydantic_core")
+    code = cache.code_digest(templates=False, libraries=libraries, fresh=fresh)
+    return cache.data_key(_REFLECT_CACHE, code, fingerprint, source, arguments)
+
+
+def _reflect(source: str, arguments: dict[str, Any], recorded: Spec | None = None) -> Spec:
+    """`api.reflect`, kept in codegen's cache for SQLite files under the fingerprint of their schema.
+
+    A cached spec equal to `recorded` (the usual answer: nothing changed) is `recorded` itself.
+    """
+    from codegen import cache
+    from codegen.spec.io import spec_to_data
+
+    key = _reflect_key(source, arguments)
+    if key is not None:
+        data = cache.load_entry(_REFLECT_CACHE, key)
+        if isinstance(data, dict):
+            if recorded is not None and data == spec_to_data(recorded):
+                return recorded
+            return Spec.model_validate(data)
+    spec = api.reflect(source, **arguments)
+    if key is not None and _reflect_key(source, arguments, fresh=True) == key:  # nothing changed meanwhile
+        cache.store_entry(_REFLECT_CACHE, key, spec_to_data(spec))
+    return spec
 
 
 def _keep_etl_jobs(spec: Spec, recorded: Spec) -> Spec:
@@ -156,6 +230,8 @@ def plan_update(
     project: Project, source: str | None = None, templates: Path | None = None
 ) -> tuple[UpdateReport, dict[str, str | None]]:
     """Compute the whole regeneration in memory: the report and the file contents (None: delete)."""
+    from codegen.render.project import USER_OWNED
+
     templates = _templates(project, templates)
     spec = new_spec(project, source)
     base = _render(project, project.spec, templates, metadata=False)
@@ -177,7 +253,17 @@ def plan_update(
     for path, text in new.items():
         if path.startswith(META + "/"):
             contents[path] = text
+    _remember_spec_text(contents.get(META + "/spec.yaml"), spec)
     return report, contents
+
+
+def _remember_spec_text(text: str | None, spec: Spec) -> None:
+    """The data of the spec file about to be written, for the next command that reads it."""
+    from codegen import cache
+    from codegen.spec.io import spec_to_data
+
+    if text is not None:
+        cache.store_entry(_SPEC_CACHE, _spec_text_key(text), spec_to_data(spec), keep=32)
 
 
 def _write(root: Path, contents: dict[str, str | None]) -> None:
@@ -207,17 +293,23 @@ def _write(root: Path, contents: dict[str, str | None]) -> None:
 
 def regenerate(root: Path, source: str | None = None, templates: Path | None = None) -> UpdateReport:
     """Merge a new generation into the project; conflicts get markers (the caller exits 1)."""
-    project = load_project(root)
-    report, contents = plan_update(project, source, templates)
+    from codegen.cache import pinned_code
+
+    with pinned_code():
+        project = load_project(root)
+        report, contents = plan_update(project, source, templates)
     _write(root, contents)
     return report
 
 
 def check(root: Path, source: str | None = None) -> tuple[list[Change], list[str]]:
     """Spec changes and generated files that would change; both empty when the project is current."""
-    project = load_project(root)
-    spec = new_spec(project, source)
-    new = _render(project, spec, _templates(project, None), metadata=False)
+    from codegen.cache import pinned_code
+
+    with pinned_code():
+        project = load_project(root)
+        spec = new_spec(project, source)
+        new = _render(project, spec, _templates(project, None), metadata=False)
     generated = {p: _sha(t) for p, t in new.items() if not p.startswith(META + "/")}
     files = sorted(p for p in set(generated) | set(project.manifest) if generated.get(p) != project.manifest.get(p))
     return diff_specs(project.spec, spec), files

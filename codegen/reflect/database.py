@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL, Connection, Engine, Inspector, make_url
-from sqlalchemy.engine.reflection import ObjectKind
+from sqlalchemy.engine.reflection import ObjectKind, ObjectScope
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SAWarning, SQLAlchemyError
+from sqlalchemy.types import TypeEngine
 
 from codegen.errors import SourceError
 from codegen.reflect.mariadb_catalog import mariadb_column_checks
@@ -150,8 +151,26 @@ def _object_names(inspector: Inspector, schema: str | None) -> dict[str, str]:
     return kinds
 
 
-def _column_info(raw: dict[str, Any], dialect: Any, dialect_name: str) -> ColumnInfo:
-    info = map_type(raw["type"], dialect)
+def _mapped_type(column_type: Any, dialect: Any, memo: dict[Any, TypeInfo] | None) -> TypeInfo:
+    """`map_type`, once per distinct type of a reflection: a 300-table schema has a few dozen.
+
+    Two types of the same class with the same attributes map alike (map_type reads nothing else).
+    """
+    if memo is None:
+        return map_type(column_type, dialect)
+    try:
+        key = (type(column_type), tuple(sorted((k, type(v), v) for k, v in vars(column_type).items())))
+        hash(key)
+    except TypeError:  # an attribute that is a list (enum values) or a dict: no memo
+        return map_type(column_type, dialect)
+    if key not in memo:
+        memo[key] = map_type(column_type, dialect)
+    return memo[key]
+
+
+def _column_info(raw: dict[str, Any], dialect: Any, dialect_name: str,
+                 memo: dict[Any, TypeInfo] | None = None) -> ColumnInfo:
+    info = _mapped_type(raw["type"], dialect, memo)
     if info.type is LogicalType.UNKNOWN and dialect_name == "sqlite":
         declared = info.db_type if info.db_type != "NullType" else ""
         affinity = sqlite_affinity(declared)
@@ -207,10 +226,11 @@ def _apply_column_checks(tables: list[TableInfo], checks: dict[tuple[str | None,
                 column.type = TypeInfo(LogicalType.JSON, column.type.db_type)
 
 
-def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[Any, Any]], dialect: Any) -> TableInfo:
+def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[Any, Any]], dialect: Any,
+                memo: dict[Any, TypeInfo] | None = None) -> TableInfo:
     schema, name = key
     dialect_name = dialect.name
-    columns = [_column_info(raw, dialect, dialect_name) for raw in batch["columns"].get(key, [])]
+    columns = [_column_info(raw, dialect, dialect_name, memo) for raw in batch["columns"].get(key, [])]
     if kind != "table":
         for column in columns:
             column.default = None  # MariaDB lends a view its base columns' defaults; a view takes no inserts
@@ -265,29 +285,61 @@ def _dedupe_keys(keys: list[tuple[str | None, list[str]]]) -> list[tuple[str | N
     return result
 
 
+_FACTS = {
+    "columns": "columns",
+    "pk": "pk_constraint",
+    "fks": "foreign_keys",
+    "uniques": "unique_constraints",
+    "indexes": "indexes",
+    "checks": "check_constraints",
+    "comments": "table_comment",
+}
+
+
+def _batch(inspector: Inspector, args: dict[str, Any], conn: Connection | None) -> dict[str, dict[Any, Any]]:
+    """One batched call per kind of fact: the inspector's `get_multi_*`, or with `conn` the dialect's own
+    `get_multi_*` on that connection (the SQLite catalog replay), as the inspector calls them."""
+
+    def multi(fact: str) -> dict[Any, Any]:
+        if conn is None:
+            return dict(getattr(inspector, f"get_multi_{fact}")(**args))
+        found = getattr(inspector.dialect, f"get_multi_{fact}")(
+            conn, scope=ObjectScope.DEFAULT, info_cache=inspector.info_cache, **args
+        )
+        return dict(found)
+
+    batch = {"columns": multi("columns")}
+    for table_columns in batch["columns"].values():  # what Inspector.get_multi_columns adds
+        for column in table_columns:
+            if not isinstance(column["type"], TypeEngine):
+                column["type"] = column["type"]()
+    for key, fact in _FACTS.items():
+        if key != "columns":
+            batch[key] = _safe(lambda fact=fact: multi(fact))  # type: ignore[misc]
+    return batch
+
+
 def _reflect_schema(
-    inspector: Inspector, schema: str | None, include: list[str], exclude: list[str], dialect: Any
+    inspector: Inspector,
+    schema: str | None,
+    include: list[str],
+    exclude: list[str],
+    dialect: Any,
+    replay: Connection | None = None,
 ) -> list[TableInfo]:
     kinds = _object_names(inspector, schema)
     names = _selected(kinds, schema, include, exclude)
     if not names:
         return []
     args: dict[str, Any] = {"schema": schema, "filter_names": names, "kind": ObjectKind.ANY}
-    batch = {
-        "columns": inspector.get_multi_columns(**args),
-        "pk": _safe(lambda: inspector.get_multi_pk_constraint(**args)),
-        "fks": _safe(lambda: inspector.get_multi_foreign_keys(**args)),
-        "uniques": _safe(lambda: inspector.get_multi_unique_constraints(**args)),
-        "indexes": _safe(lambda: inspector.get_multi_indexes(**args)),
-        "checks": _safe(lambda: inspector.get_multi_check_constraints(**args)),
-        "comments": _safe(lambda: inspector.get_multi_table_comment(**args)),
-    }
+    batch = _batch(inspector, args, replay)
     default_schema = inspector.default_schema_name
+    types: dict[Any, TypeInfo] = {}
     tables = []
     for name in names:
         key_schema = None if schema in (None, default_schema) else schema
         key = (key_schema, name) if (key_schema, name) in batch["columns"] else (schema, name)
-        table = _table_info(key, kinds[name], batch, dialect)
+        table = _table_info(key, kinds[name], batch, dialect, types)
         table.schema = key_schema
         tables.append(table)
     return tables
@@ -328,16 +380,25 @@ def _reflect_connection(
     inspector = inspect(conn)
     dialect = conn.dialect
     tables: list[TableInfo] = []
+    main_catalog = None
     for schema in schemas or [None]:
         if progress:
             progress(f"reflecting schema {schema or inspector.default_schema_name}")
         if schema is not None and schema not in inspector.get_schema_names():
             raise SourceError(f"{redacted}: no schema {schema!r}")
-        tables.extend(_reflect_schema(inspector, schema, include, exclude, dialect))
+        replay = None
+        if dialect.name == "sqlite":
+            from codegen.reflect.sqlite_catalog import read_catalog, replay_connection
+
+            catalog = read_catalog(conn, schema)
+            if catalog is not None:
+                replay = replay_connection(conn, catalog)
+                main_catalog = catalog if schema is None else main_catalog
+        tables.extend(_reflect_schema(inspector, schema, include, exclude, dialect, replay))
     if dialect.name == "sqlite":
         from codegen.reflect.sqlite_catalog import recover_sqlite_facts
 
-        recover_sqlite_facts(conn, tables)
+        recover_sqlite_facts(conn, tables, main_catalog)
     if getattr(dialect, "is_mariadb", False):
         _apply_column_checks(tables, mariadb_column_checks(conn, tables))
     if not tables:
