@@ -7,13 +7,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from codegen import __version__
+from codegen import __version__, cache  # cache first: it notes the code this process loads
 from codegen.errors import CodegenError, SourceError
-from codegen.reflect.database import Progress
 from codegen.spec.io import read_spec
 from codegen.spec.model import Resource, Spec
+
+if TYPE_CHECKING:  # SQLAlchemy is imported only when a database is read
+    from codegen.reflect.database import Progress
 
 
 def is_database_url(source: str) -> bool:
@@ -106,7 +108,7 @@ def _select(spec: Spec, include: list[str], exclude: list[str], name: str | None
 
 
 TARGETS = ("fastapi", "flask")
-AUTH_MODES = ("apikey", "none")
+AUTH_MODES = ("apikey", "jwt", "none")
 ETL_ENGINES = ("local", "dask")
 ETL_SCHEDULERS = ("cron", "airflow", "dagster")
 
@@ -120,20 +122,37 @@ def generate_files(
     strict_format: bool = False,
     metadata: bool = True,
 ) -> dict[str, str]:
-    """Every file of the project, formatted, with `.codegen/` metadata unless told not to."""
-    from codegen.format import format_sources
-    from codegen.render.project import render_copier_template, render_project
+    """Every file of the project, formatted, with `.codegen/` metadata unless told not to.
 
-    if options.get("template"):
-        rendered = render_copier_template(
-            spec, options["template"], options.get("template_ref"), options, target
-        )
-    else:
-        rendered = render_project(spec, target, options, templates, progress)
-    files = format_sources(rendered, strict=strict_format)
+    The formatted files are kept in codegen's cache under a digest of everything they come from
+    (`codegen.cache.render_key`): a second render of the same inputs is a read.
+    """
+    spec_digest = None if strict_format or options.get("template") else _spec_digest(spec)
+    key = cache.render_key(spec_digest, target, options, templates) if spec_digest else None
+    files = cache.load_render(key) if key else None
+    if files is None:
+        from codegen.format import format_sources
+        from codegen.render.project import render_copier_template, render_project
+
+        if options.get("template"):
+            rendered = render_copier_template(
+                spec, options["template"], options.get("template_ref"), options, target
+            )
+        else:
+            rendered = render_project(spec, target, options, templates, progress)
+        files = format_sources(rendered, strict=strict_format)
+        # stored only if no template or module changed while rendering
+        if key and cache.render_key(spec_digest, target, options, templates, fresh=True) == key:
+            cache.store_render(key, files)
     if metadata:
         files.update(metadata_files(spec, target, options, files))
     return dict(sorted(files.items()))
+
+
+def _spec_digest(spec: Spec) -> str:
+    from codegen.spec.io import spec_to_data
+
+    return cache.data_key(spec_to_data(spec))
 
 
 def metadata_files(spec: Spec, target: str, options: dict[str, Any], files: dict[str, str]) -> dict[str, str]:

@@ -47,6 +47,8 @@ UV_REQUIREMENT = "uv==0.13.8"
 # Probe projects render one pyproject.toml per dialect; "mysql" is the dialect name MariaDB reflects as.
 PROBE_DIALECTS = ("sqlite", "postgresql", "mysql")
 TARGETS = ("fastapi", "flask")
+# The access schemes whose projects pin different packages (jwt adds PyJWT and cryptography).
+PROBE_AUTH = ("apikey", "jwt")
 # Variables of the calling environment that must not leak into a project's tests or server.
 # PYTHONDONTWRITEBYTECODE goes too: a user's shell normally lets Python cache bytecode, and without it
 # every test run and server start of a fresh venv compiles fastapi and SQLAlchemy from source again.
@@ -55,6 +57,18 @@ SCRUBBED = (
     "TEST_DATABASE_URL",
     "API_KEYS",
     "READ_REQUIRES_KEY",
+    "READ_REQUIRES_AUTH",
+    "JWT_SECRET",
+    "JWT_PUBLIC_KEY",
+    "JWT_JWKS_URL",
+    "JWT_ALGORITHMS",
+    "JWT_AUDIENCE",
+    "JWT_ISSUER",
+    "RATE_LIMIT",
+    "TRUST_PROXY",
+    "MAX_BODY_BYTES",
+    "STATEMENT_TIMEOUT_SECONDS",
+    "CORS_ORIGINS",
     "HOST",
     "PORT",
     "WORKERS",
@@ -106,7 +120,7 @@ def project_requirements(project_dir: Path) -> list[str]:
 
 @functools.cache
 def probe_requirements() -> tuple[str, ...]:
-    """The requirements of projects generated now, for every target and dialect (one-table probe).
+    """The requirements of projects generated now, for every target, dialect and auth (one-table probe).
 
     Rendering, not copying the template, keeps this in step with whatever the generator pins today.
     """
@@ -119,9 +133,9 @@ def probe_requirements() -> tuple[str, ...]:
             conn.commit()
         spec = reflect(f"sqlite:///{path}")
     found: list[str] = []
-    for target, dialect in itertools.product(TARGETS, PROBE_DIALECTS):
+    for target, dialect, auth in itertools.product(TARGETS, PROBE_DIALECTS, PROBE_AUTH):
         source = spec.source.model_copy(update={"dialect": dialect})
-        files = generate_files(spec.model_copy(update={"source": source}), target, {"auth": "apikey"})
+        files = generate_files(spec.model_copy(update={"source": source}), target, {"auth": auth})
         with tempfile.TemporaryDirectory(prefix="cg_probe_") as tmp:
             (Path(tmp) / "pyproject.toml").write_text(files["pyproject.toml"], encoding="utf-8")
             found += project_requirements(Path(tmp))

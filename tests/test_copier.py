@@ -19,9 +19,15 @@ from codegen.render.project import render_project
 from corpus import REPO, read_tree
 
 
+# A database, and an API description (resources, operations, handlers, migrations).
+SOURCES = {"chinook": f"sqlite:///{REPO / 'examples' / 'chinook.sqlite'}",
+           "hard": str(REPO / "tests" / "fixtures" / "openapi" / "hard.yaml")}
+
+
 @pytest.mark.parametrize("target", api.TARGETS)
-def test_copier_renders_what_codegen_renders(target: str, tmp_path: Path) -> None:
-    spec = api.reflect(f"sqlite:///{REPO / 'examples' / 'chinook.sqlite'}", name="chinook")
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_copier_renders_what_codegen_renders(name: str, target: str, tmp_path: Path) -> None:
+    spec = api.reflect(SOURCES[name], name=name)
     options = {"auth": "apikey"}
     context = project_context(spec, options, target)
     template = tmp_path / "template"

@@ -80,7 +80,7 @@ def test_template_context_doc_is_complete_and_current(in_repo: Path, update_gold
     assert doc.read_text(encoding="utf-8") == render_doc(), f"docs/templates.md is stale: {REFRESH}"
 
 
-# API descriptions: the spec and the FastAPI tree, sources named relative to the repository root.
+# API descriptions: the spec and the tree of each target, sources named relative to the repository root.
 OPENAPI_SOURCES = {
     "petstore": "../shared/corpus/openapi/oai-examples/petstore.yaml",
     "petstore_expanded": "../shared/corpus/openapi/oai-examples/petstore-expanded.yaml",
@@ -94,6 +94,7 @@ def test_openapi_golden(name: str, in_repo: Path, update_goldens: bool) -> None:
     corpus_file(source.removeprefix("../shared/corpus/"))
     spec = api.reflect(source, name=name)
     files = {"spec.yaml": dump_spec(spec)}
-    files.update({f"fastapi/{path}": text for path, text in
-                  api.generate_files(spec, "fastapi", {"auth": "apikey"}).items()})
+    for target in api.TARGETS:
+        files.update({f"{target}/{path}": text for path, text in
+                      api.generate_files(spec, target, {"auth": "apikey"}).items()})
     assert_tree_matches(files, GOLDEN / "openapi" / name, update_goldens)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -108,18 +109,38 @@ def _sources() -> list[str]:
     return found
 
 
+@pytest.mark.parametrize("target", api.TARGETS)
 @pytest.mark.parametrize("source", _sources(), ids=lambda s: Path(s).stem)
-def test_generation_is_black_stable_and_deterministic(source: str, tmp_path: Path,
+def test_generation_is_black_stable_and_deterministic(source: str, target: str, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
     spec = api.reflect(source)
-    fast = api.generate_files(spec, "fastapi", {"auth": "apikey"})
-    strict = api.generate_files(spec, "fastapi", {"auth": "apikey"}, strict_format=True)
+    fast = api.generate_files(spec, target, {"auth": "apikey"})
+    strict = api.generate_files(spec, target, {"auth": "apikey"}, strict_format=True)
     assert sorted(p for p in fast if fast[p] != strict[p]) == []
-    assert api.generate_files(api.reflect(source), "fastapi", {"auth": "apikey"}) == fast
+    assert api.generate_files(api.reflect(source), target, {"auth": "apikey"}) == fast
     document = json.loads(fast["app/openapi.json"])
     assert document["info"] == spec.api.info  # type: ignore[union-attr]
     assert sorted(m.name for m in spec.models) == sorted(document.get("components", {}).get("schemas", {}))
+    for path, text in fast.items():
+        if path.endswith(".py"):
+            compile(text, path, "exec")  # every module is valid Python
+
+
+def test_targets_share_the_framework_neutral_files(in_repo: Path) -> None:
+    """Description, migrations, models and handlers are the same files; routes are each framework's own."""
+    spec = api.reflect("tests/fixtures/openapi/hard.yaml")
+    fastapi, flask = (api.generate_files(spec, target, {"auth": "apikey"}) for target in api.TARGETS)
+    neutral = ["app/openapi.json", "app/error_shapes.json", "app/components.py", "app/migrate.py",
+               "app/migrations/env.py", "app/migrations/versions/0001_initial.py", "app/handlers/misc.py",
+               "alembic.ini"]
+    assert [path for path in neutral if fastapi[path] != flask[path]] == []
+    assert "from fastapi import" in fastapi["app/operations/misc.py"]
+    assert "@blueprint.get(\"/pets/<pet_type>/<from_>\")" in flask["app/operations/misc.py"]
+    assert '@endpoint("import", access="read", tag="misc")' in flask["app/operations/misc.py"]
+    # The Flask project of a description serves the description, not a document built from its views.
+    assert "app/openapi.py" not in flask and "app/operations.py" not in flask
+    assert "alembic==" in flask["pyproject.toml"] and "apispec" not in flask["pyproject.toml"]
 
 
 # -- the running project --------------------------------------------------------------------------------
@@ -128,15 +149,26 @@ WRITE_KEY = "e2e-write-key"
 CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
 # 501 is what an operation answers until its handler is written: expected, not a server failure.
 SCHEMATHESIS_CONFIG = '[checks.not_a_server_error]\nexpected-statuses = ["2XX", "3XX", "4XX", "501"]\n'
+# Hypothesis examples per operation. The second target gets fewer (CI time); its deterministic coverage
+# phase, the same for both targets, still sends every operation its boundary values.
+MAX_EXAMPLES = {"fastapi": 10, "flask": 3}
+
+
+def _operations_tested(output: str) -> tuple[int, int]:
+    """schemathesis's summary: (operations tested, operations in the description)."""
+    selected = re.search(r"Selected: \d+/(\d+)", output)
+    tested = re.search(r"Tested: (\d+)", output)
+    return int(tested[1]) if tested else 0, int(selected[1]) if selected else -1
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("target", api.TARGETS)
 @pytest.mark.parametrize("source", _sources(), ids=lambda s: Path(s).stem)
-def test_generated_project_runs_and_answers_as_described(source: str, tmp_path: Path) -> None:
+def test_generated_project_runs_and_answers_as_described(source: str, target: str, tmp_path: Path) -> None:
     import harness
 
     project = tmp_path / "project"
-    api.generate(source, project)
+    api.generate(source, project, target=target)
     python = harness.install_project(project)
     tests = harness.run_project_tests(python, project)
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
@@ -148,10 +180,39 @@ def test_generated_project_runs_and_answers_as_described(source: str, tmp_path: 
     with harness.serve(python, project, env) as url:
         command = [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run", source,
                    "--url", url + prefix.rstrip("/"), "--checks", CHECKS, "-H", f"X-API-Key: {WRITE_KEY}",
-                   "--max-examples", "10", "--seed", "1", "--phases", "examples,coverage,fuzzing"]
-        with harness.timed(f"{Path(source).stem}: schemathesis"):
+                   "--max-examples", str(MAX_EXAMPLES[target]), "--seed", "1",
+                   "--phases", "examples,coverage,fuzzing"]
+        with harness.timed(f"{Path(source).stem} ({target}): schemathesis"):
             done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     summary = [line for line in done.stdout.splitlines() if "generated" in line]
-    print(f"{Path(source).stem}: {tests.stdout.strip().splitlines()[-1]}; schemathesis: "
+    print(f"{Path(source).stem} ({target}): {tests.stdout.strip().splitlines()[-1]}; schemathesis: "
           f"{summary[-1].strip() if summary else '?'}")
     assert done.returncode == 0, done.stdout[-6000:]
+    tested, total = _operations_tested(done.stdout)
+    assert tested == total, f"schemathesis called {tested} of {total} operations:\n{done.stdout[-3000:]}"
+
+
+@pytest.mark.slow
+def test_both_targets_answer_alike(tmp_path: Path) -> None:
+    """FastAPI and Flask projects of the hard description: the same answer, byte for byte, to each request."""
+    import harness
+    from api_parity import compare, requests_for
+
+    keys = {"write": WRITE_KEY, "read": "e2e-read-key"}
+    hashed = {role: hashlib.sha256(key.encode()).hexdigest() for role, key in keys.items()}
+    env = {"API_KEYS": ",".join(f"{role}:{digest}" for role, digest in hashed.items())}
+    servers = []
+    for target in api.TARGETS:
+        project = tmp_path / target
+        api.generate(str(HARD), project, target=target)
+        python = harness.install_project(project, label=f"parity {target}")
+        servers.append((python, project, {**env, "DATABASE_URL": f"sqlite:///{tmp_path / target}.db"}))
+    document = json.loads((tmp_path / "flask" / "app" / "openapi.json").read_text(encoding="utf-8"))
+    requests = requests_for(document)
+    with harness.serve(*servers[0]) as first, harness.serve(*servers[1]) as second:
+        with harness.timed("hard: parity"):
+            report = compare(requests, first, second, keys)
+    print(f"hard: {report.compared} requests to both targets, statuses {sorted(report.statuses.items())}")
+    assert report.compared == len(requests) > 500
+    assert {200, 201, 401, 404, 405, 415, 422, 501} <= set(report.statuses)
+    assert report.differences == [], "\n".join(report.differences[:20])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -141,3 +142,31 @@ def test_diff_exit_codes(tmp_path: Path) -> None:
     _execute(url, ["DROP TABLE genre"])
     assert _cli("diff", str(spec_old), url)[0] == 1
     assert _cli("diff", str(spec_old), str(tmp_path / "missing.yaml"))[0] == 2
+
+
+def _description(path: Path, operations: dict[str, str]) -> None:
+    """A description of GET operations (path -> operationId) in one tag, none over a resource."""
+    ok = {"200": {"description": "ok"}}
+    paths = {route: {"get": {"operationId": op_id, "tags": ["misc"], "responses": ok}}
+             for route, op_id in operations.items()}
+    document = {"openapi": "3.0.3", "info": {"title": "ops", "version": "1"}, "paths": paths}
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+
+@pytest.mark.parametrize("target", ["fastapi", "flask"])
+def test_regenerate_never_touches_the_handlers(target: str, tmp_path: Path) -> None:
+    description = tmp_path / "ops.json"
+    _description(description, {"/ping": "ping"})
+    project = tmp_path / "api"
+    assert _cli("generate", str(description), "--target", target, "-o", str(project))[0] == 0
+    handlers = project / "app/handlers/misc.py"
+    _edit(handlers, '    raise NotImplementedOperation("ping")', '    return {"pong": True}  # by hand')
+    edited = handlers.read_text()
+    _description(description, {"/ping": "ping", "/status": "status"})
+
+    code, output = _cli("regenerate", str(project))
+    assert code == 0, output
+    assert handlers.read_text() == edited  # the new handler is not added: `status` answers 501 until written
+    operations = (project / "app/operations/misc.py").read_text()
+    assert '"status"' in operations and "def status(" in operations
+    assert _cli("check", str(project)) == (0, "up to date\n")

@@ -262,12 +262,14 @@ def validate(docs: Documents, data: dict[str, Any], version: str) -> None:
     from jsonschema.exceptions import best_match
     from openapi_spec_validator import OpenAPIV2SpecValidator, OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
 
+    from codegen.reflect.openapi_validate import iter_errors
+
     validators = {"2.0": OpenAPIV2SpecValidator, "3.0": OpenAPIV30SpecValidator, "3.1": OpenAPIV31SpecValidator}
     validator = validators[version](data, base_uri=docs.root.as_uri())
     label = docs.label(docs.root)
     problems: list[str] = []
     try:
-        for error in validator.iter_errors():
+        for error in iter_errors(validator, version):  # validator.iter_errors(), faster when valid
             context = getattr(error, "context", None)
             chosen = best_match(context) if context else error
             location = list(getattr(chosen, "absolute_path", None) or getattr(error, "absolute_path", None) or [])

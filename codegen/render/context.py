@@ -14,6 +14,7 @@ from codegen.render.types import (
     model_python_type,
     portable_default,
     python_type,
+    schema_python_type,
     sqlalchemy_type,
 )
 from codegen.spec.model import Field, LogicalType, Resource, Spec
@@ -193,7 +194,7 @@ class _Schemas:
         self.imports = Imports()
 
     def annotation(self, field: Field, optional: bool) -> str:
-        ref = python_type(field)
+        ref = schema_python_type(field)
         self.imports.update(ref.imports)
         return f"{ref.expr} | None" if optional else ref.expr
 
@@ -261,19 +262,26 @@ def _key_tuple(key: list[Context]) -> str:
     return "(" + ", ".join(k["attribute"] for k in key) + (",)" if len(key) == 1 else ")")
 
 
-# Per target: the imports of every routes module, and those a writable resource adds.
-_ROUTE_IMPORTS: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {
+# Per target: the imports of every routes module, those an item route adds, those writes add.
+_ROUTE_IMPORTS: dict[str, tuple[list[tuple[str, str]], ...]] = {
     "fastapi": (
-        [("fastapi", "APIRouter"), ("fastapi", "Request"), ("fastapi.responses", "JSONResponse"),
+        [("fastapi", "APIRouter"), ("fastapi", "Request"), ("fastapi", "Response"),
          ("app.auth", "ReadAccess"), ("app.db", "SessionDep"), ("app.errors", "responses"),
-         ("app.query", "Resource"), ("pydantic", "BaseModel")],
-        [("app.auth", "WriteAccess"), ("fastapi", "Response")],
+         ("app.query", "Resource"), ("app.responses", "page_response"), ("pydantic", "BaseModel")],
+        [("app.responses", "item_response")],
+        [("app.auth", "WriteAccess"), ("fastapi", "Body"), ("fastapi.responses", "JSONResponse"),
+         ("typing", "Annotated"), ("pydantic", "SkipValidation"), ("app.settings", "get_settings"),
+         ("app.query", "OPENAPI_CREATE"), ("app.query", "OPENAPI_DELETE"), ("app.query", "OPENAPI_WRITE"),
+         ("app.query", "validate_body"), ("app.responses", "conditions"),
+         ("app.responses", "stored_response")],
     ),
     "flask": (
-        [("flask", "Blueprint"), ("typing", "Any"), ("app.db", "get_session"),
+        [("flask", "Blueprint"), ("flask", "request"), ("app.db", "get_session"),
          ("app.operations", "operation"), ("app.operations", "query_params"), ("app.query", "Resource"),
-         ("pydantic", "BaseModel")],
-        [],
+         ("app.responses", "Answer"), ("app.responses", "page_response"), ("pydantic", "BaseModel")],
+        [("app.responses", "item_response")],
+        [("app.query", "OPENAPI_CREATE"), ("app.query", "OPENAPI_DELETE"), ("app.query", "OPENAPI_WRITE"),
+         ("app.responses", "conditions"), ("app.responses", "stored_response")],
     ),
 }
 # Per target: the test client class the generated tests annotate their fixtures with.
@@ -337,9 +345,11 @@ class _Routes:
                 "local": local,
             })
         key = _key_params(item_key(resource), self.imports)
+        if key:
+            self.imports.update(_ROUTE_IMPORTS[self.target][1])
         if not resource.read_only:
             cls, module = resource.class_name, resource.module
-            self.imports.update(_ROUTE_IMPORTS[self.target][1] + [
+            self.imports.update(_ROUTE_IMPORTS[self.target][2] + [
                 (f"app.schemas.{module}", f"{cls}{suffix}") for suffix in ("Create", "Replace", "Update")
             ])
         nullable = [f.attribute for f in resource.fields
@@ -382,7 +392,9 @@ def _missing_path(key: list[Field]) -> str:
 
 
 def _test_imports(resource: Resource, sample: dict[str, Any], target: str) -> str:
-    imports = Imports([_TEST_CLIENTS[target]])
+    imports = Imports([_TEST_CLIENTS[target], ("tests.samples", "csv_cell"), ("tests.samples", "csv_table")])
+    if item_key(resource):
+        imports.add("tests.samples", "walk")
     if sample["creatable"]:
         imports.update([("typing", "Any"), ("tests.samples", "create"),
                         ("tests.samples", f"new_{resource.name}")])
@@ -412,6 +424,7 @@ def resource_context(
         "read_only": resource.read_only,
         "has_item": bool(key),
         "key_names": [f.name for f in key],
+        "field_names": [f.name for f in resource.fields if not f.hidden],
         "key_attributes": [f.attribute for f in key],
         "model": _Model(spec, resource).build(),
         "schemas": _Schemas(spec, resource).build(),

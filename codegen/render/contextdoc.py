@@ -21,8 +21,9 @@ PROJECT = {
     "api": "null for a database; from an API description: {title, version, base_path, components "
     "(models module: imports, classes, aliases), document (served /openapi.json), error_shapes (JSON), "
     "tables (migration), operation_ids, operation_tests}",
-    "operation_groups": "operations no resource serves, one group per first tag: {module, label, imports, "
-    "handler_imports, operations}; `app/operations/` and `app/handlers/` fan out over it",
+    "operation_groups": "operations no resource serves, one group per first tag: {module, label, "
+    "blueprint (the Flask blueprint's name), imports, handler_imports, operations (decorator, signature "
+    "and call in the target's own syntax)}; `app/operations/` and `app/handlers/` fan out over it",
 }
 RESOURCE = {
     "name": "resource name (snake_case, unique)",
@@ -37,6 +38,7 @@ RESOURCE = {
     "has_item": "true when an item route exists (a primary key, or a unique key of non-null fields)",
     "key_names": "JSON names of the item key, in key order",
     "key_attributes": "Python attributes of the item key",
+    "field_names": "JSON names of the fields a read answers, in order (a CSV page's header row)",
     "missing_path": "an item path suffix no test row has, for the 404 test",
     "test_imports": "the import block of the resource's test module",
     "auth": "same as the project's `auth`",
@@ -44,8 +46,9 @@ RESOURCE = {
     "schemas": "the pydantic schema module, below",
     "routes": "the routes module, below",
     "sample": "how the project's tests create rows, below",
-    "api": "null for a database table; from an API description: {prefix, operations, imports, optional, "
-    "nullable, roles, status, has_body}, read by `_partials/api_routes.py.jinja` and `api_tests`",
+    "api": "null for a database table; from an API description: {prefix, operations (decorator and "
+    "signature in the target's own syntax), imports, optional, nullable, roles, status, has_body}, read by "
+    "each target's `_partials/api_routes.py.jinja` and `api_tests`",
 }
 NESTED = {
     "model": {

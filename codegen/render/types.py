@@ -75,6 +75,15 @@ def python_type(field: Field) -> TypeRef:
     return TypeRef(expr, ((module, name),) if module else ())
 
 
+def schema_python_type(field: Field) -> TypeRef:
+    """The annotation of a field in the API's schemas: local date-times and times say they are
+    local (OpenAPI's `date-time` and `time` formats require an offset)."""
+    if field.type in (LogicalType.DATETIME, LogicalType.TIME) and not field.timezone:
+        name = "LocalDateTime" if field.type is LogicalType.DATETIME else "LocalTime"
+        return TypeRef(name, (("app.column_types", name),))
+    return python_type(field)
+
+
 def model_python_type(field: Field) -> TypeRef:
     """The annotation inside `Mapped[...]`: enums are plain strings in the model."""
     if field.type is LogicalType.ENUM:

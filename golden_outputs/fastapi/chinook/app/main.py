@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import get_engine
-from app.errors import add_error_handlers, problem
+from app.errors import add_error_handlers, document_problems, problem
+from app.middleware import HeadAsGet, Policy
 from app.routes import ROUTERS
 
 
@@ -23,25 +23,6 @@ def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-class HeadAsGet:
-    """HEAD answers as GET without the body (RFC 9110, 9.3.2), on every path that answers GET."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def headers_only(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                message = {**message, "body": b""}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
-
-
 def create_app() -> FastAPI:
     """Build the application; settings and the engine are read on first use."""
     app = FastAPI(
@@ -51,11 +32,13 @@ def create_app() -> FastAPI:
     )
     add_error_handlers(app)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(Policy)
     app.add_api_route(
         "/healthz", healthz, methods=["GET"], tags=["service"], summary="Health"
     )
     for router in ROUTERS:
         app.include_router(router)
+    document_problems(app)
     return app
 
 

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import itertools
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -54,6 +57,35 @@ def create(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any
     response = client.post(path, json=body)
     assert response.status_code == 201, response.text
     return dict(response.json())
+
+
+def walk(client: TestClient, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row of a list, page after page, each page asked for with the last one's cursor."""
+    rows: list[dict[str, Any]] = []
+    cursor: str | None = ""
+    while cursor is not None:
+        response = client.get(path, params={**params, "cursor": cursor})
+        assert response.status_code == 200, response.text
+        page = response.json()
+        rows += page["items"]
+        cursor = page["next_cursor"]
+    return rows
+
+
+def csv_table(text: str) -> list[list[str]]:
+    """The rows of a CSV document, header row first."""
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def csv_cell(value: Any) -> str:
+    """A JSON value as the API writes it in CSV: null empty, nested values as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
 
 
 def new_album(client: TestClient) -> dict[str, Any]:

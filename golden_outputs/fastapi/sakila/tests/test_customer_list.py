@@ -5,7 +5,20 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.samples import csv_cell, csv_table
+
 PATH = "/customer-list"
+FIELDS = [
+    "id",
+    "name",
+    "address",
+    "zip_code",
+    "phone",
+    "city",
+    "country",
+    "notes",
+    "sid",
+]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -28,3 +41,25 @@ def test_bad_queries_are_422(client: TestClient) -> None:
         assert response.status_code == 422, (params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["status"] == 422
+
+
+def test_fields_and_csv(client: TestClient) -> None:
+    page = client.get(PATH, params={"limit": 5}).json()
+    chosen = FIELDS[::-1][:2]
+    picked = client.get(PATH, params={"limit": 5, "fields": ",".join(chosen)}).json()
+    assert [list(item) for item in picked["items"]] == [chosen] * len(page["items"])
+    assert picked["items"] == [{k: item[k] for k in chosen} for item in page["items"]]
+    assert client.get(PATH, params={"fields": "no_such_field"}).status_code == 422
+    response = client.get(PATH, params={"limit": 5}, headers={"Accept": "text/csv"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = [[csv_cell(item[name]) for name in FIELDS] for item in page["items"]]
+    assert csv_table(response.text) == [FIELDS, *rows]
+    refused = client.get(PATH, headers={"Accept": "application/xml"})
+    assert refused.status_code == 406, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_cursor_needs_a_key(client: TestClient) -> None:
+    response = client.get(PATH, params={"cursor": ""})
+    assert response.status_code == 422, response.text

@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> None:
         "worker_class": "gthread",
         "threads": 4,
         "keepalive": 5,
+        # Request lines of any length reach the app (uvicorn's limit is as loose), which
+        # answers a too-long filter with its own 422 instead of gunicorn's HTML 414.
+        "limit_request_line": 0,
         # Settings come from the environment only; no control socket in $HOME either
         # (two servers on one machine would share its path).
         "control_socket_disable": True,

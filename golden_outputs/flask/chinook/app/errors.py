@@ -13,10 +13,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.query import NotFound, QueryError, value_problem
+from app.representation import Refused
 
 PROBLEM = "application/problem+json"
 # RFC 9110 names; Python's HTTPStatus still has the older phrases for these.
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+OUT_OF_RANGE = "a number is out of the range the database can store"
 logger = logging.getLogger("app")
 
 
@@ -72,6 +74,10 @@ def _on_not_found(exc: NotFound) -> Response:
     return problem(404, str(exc))
 
 
+def _on_refused(exc: Refused) -> Response:
+    return problem(exc.status, exc.detail, exc.errors)
+
+
 def _without_slash() -> str | None:
     """The URL without its trailing slash, when that path is routed; else None."""
     path = request.path
@@ -116,6 +122,11 @@ def _on_database(exc: DBAPIError) -> Response:
     return problem(500, "internal error")
 
 
+def _on_overflow(_exc: OverflowError) -> Response:
+    # A number the database driver cannot bind (SQLite: beyond 64 bits).
+    return problem(422, OUT_OF_RANGE, [{"loc": [], "msg": OUT_OF_RANGE}])
+
+
 def _on_operational(exc: OperationalError) -> Response:
     logger.error("database error: %s", type(exc.orig).__name__)
     return problem(503, "the database is not available")
@@ -130,8 +141,10 @@ def register_error_handlers(app: Flask) -> None:
     """Answer every error of the app as problem+json."""
     app.register_error_handler(QueryError, _on_query)
     app.register_error_handler(NotFound, _on_not_found)
+    app.register_error_handler(Refused, _on_refused)
     app.register_error_handler(HTTPException, _on_http)
     app.register_error_handler(IntegrityError, _on_integrity)
     app.register_error_handler(OperationalError, _on_operational)
     app.register_error_handler(DBAPIError, _on_database)
+    app.register_error_handler(OverflowError, _on_overflow)
     app.register_error_handler(Exception, _on_error)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, TypeVar, cast, get_type_hints
+from types import UnionType
+from typing import Any, TypeVar, cast, get_args, get_type_hints
 from urllib.parse import parse_qsl
 
 from flask import abort, request
@@ -21,7 +22,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.auth import check_access
 from app.errors import problem
-from app.query import QueryError
+from app.query import QueryError, validate_body
+from app.settings import get_settings
 
 View = TypeVar("View", bound=Callable[..., Any])
 MISSING: Any = object()
@@ -40,6 +42,9 @@ class Operation:
     parameters: tuple[dict[str, Any], ...]
     path: dict[str, TypeAdapter[Any]]
     body: type[BaseModel] | None
+    # `body: Model | list[Model]`: one object, or a JSON array of them (a bulk create).
+    many: bool = False
+    responses: dict[str, Any] = field(default_factory=dict)
 
 
 _OPERATIONS: dict[Callable[..., Any], Operation] = {}
@@ -57,15 +62,18 @@ def operation(
     """Make a view an operation answering `response` with `status`.
 
     `access` is "read", "write" or None (open); `errors` lists the error statuses it
-    answers; `openapi` adds query `parameters` to its description. A `body` argument is
-    the request body, validated with its annotation; the other arguments are path
-    arguments, validated with theirs.
+    answers; `openapi` adds `parameters` and `responses` to its description. A `body`
+    argument is the request body, validated with its annotation (`Model | list[Model]`:
+    one object or an array of them); the other arguments are path arguments.
     """
 
     def decorate(view: View) -> View:
         hints = get_type_hints(view)
         hints.pop("return", None)
         body = hints.pop("body", None)
+        many = isinstance(body, UnionType)
+        if many:
+            body = get_args(body)[0]
         described = Operation(
             view=view,
             response=response,
@@ -76,13 +84,15 @@ def operation(
             parameters=tuple((openapi or {}).get("parameters", ())),
             path={name: TypeAdapter(hint) for name, hint in hints.items()},
             body=body,
+            many=many,
+            responses=dict((openapi or {}).get("responses", {})),
         )
 
         @wraps(view)
         def handle(**path: str) -> Any:
             raw = read_body() if body is not None else MISSING
             if access is not None:
-                check_access(access)
+                check_access(access, described.tag)
             return view(**_arguments(described, path, raw))
 
         _OPERATIONS[handle] = described
@@ -131,6 +141,9 @@ def _arguments(described: Operation, path: dict[str, str], raw: Any) -> dict[str
     if described.body is not None:
         if raw is MISSING:
             errors.append({"loc": ["body"], "msg": "Field required"})
+        elif described.many:
+            most = get_settings().bulk_max_rows
+            arguments["body"] = validate_body(described.body, raw, most)
         else:
             try:
                 arguments["body"] = described.body.model_validate(

@@ -13,13 +13,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect
 
 from app import create_app, models  # noqa: F401 - models registers every model on Base
-from app.auth import hash_key
 from app.db import Base, get_engine, get_sessionmaker
 from app.settings import get_settings
+from tests.credentials import ENVIRONMENT, READ, WRITE
 from tests.tables import drop_tables
 
-WRITE_KEY = "test-write-key"
-READ_KEY = "test-read-key"
 SQLITE_OK = True
 
 
@@ -36,7 +34,7 @@ def _database_url(tmp: Path) -> str:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app on a database holding every table, empty; the tables are dropped afterwards."""
     os.environ["DATABASE_URL"] = _database_url(tmp_path_factory.mktemp("db"))
-    os.environ["API_KEYS"] = f"write:{hash_key(WRITE_KEY)},read:{hash_key(READ_KEY)}"
+    os.environ.update(ENVIRONMENT)
     for cached in (get_settings, get_engine, get_sessionmaker):
         cached.cache_clear()
     engine = get_engine()
@@ -54,26 +52,26 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         engine.dispose()
 
 
-def _client(app: Flask, key: str | None = None) -> FlaskClient:
+def _client(app: Flask, headers: dict[str, str] | None = None) -> FlaskClient:
     client = app.test_client()
-    if key:
-        client.environ_base["HTTP_X_API_KEY"] = key
+    for name, value in (headers or {}).items():
+        client.environ_base["HTTP_" + name.upper().replace("-", "_")] = value
     return client
 
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A client that sends the write key."""
-    return _client(app, WRITE_KEY)
+    """A client with write access."""
+    return _client(app, WRITE)
 
 
 @pytest.fixture
 def anonymous(app: Flask) -> FlaskClient:
-    """A client without a key."""
+    """A client without credentials."""
     return _client(app)
 
 
 @pytest.fixture
 def reader(app: Flask) -> FlaskClient:
-    """A client with a read-only key."""
-    return _client(app, READ_KEY)
+    """A client with read access only."""
+    return _client(app, READ)

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from app.db import close_session, get_engine
 from app.errors import problem, register_error_handlers
+from app.hooks import register_policy
 from app.openapi import register_docs
 from app.operations import operation
 from app.routes import BLUEPRINTS
@@ -57,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.config.update(config or {})
     register_error_handlers(app)
+    register_policy(app)
     app.after_request(_no_content_type)
     app.teardown_appcontext(close_session)
     app.add_url_rule("/healthz", view_func=healthz, methods=["GET"])

@@ -10,6 +10,7 @@ from flask import g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from app.policy import limit_statements
 from app.settings import get_settings
 
 
@@ -39,8 +40,11 @@ def get_engine() -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_foreign_keys)
+        limit_statements(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=settings.pool_size)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=settings.pool_size)
+    limit_statements(engine)
+    return engine
 
 
 @lru_cache

@@ -93,7 +93,7 @@ def _operation(rule: Rule, described: Operation, schemas: Schemas) -> dict[str, 
         "responses": _responses(described, schemas),
     }
     if described.body is not None:
-        schema = schemas[(described.body, "validation")]
+        schema = _one_or_many(schemas[(described.body, "validation")], described.many)
         content = {"application/json": {"schema": schema}}
         operation["requestBody"] = {"required": True, "content": content}
     if described.access is not None and SECURITY_SCHEMES:
@@ -113,13 +113,24 @@ def _unique(parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return unique
 
 
+def _one_or_many(schema: dict[str, Any], many: bool) -> dict[str, Any]:
+    """The schema, or (a bulk create) either it or an array of it."""
+    return {"anyOf": [schema, {"type": "array", "items": schema}]} if many else schema
+
+
 def _responses(described: Operation, schemas: Schemas) -> dict[str, Any]:
     success: dict[str, Any] = {"description": describe(described.status)}
     if described.response is not None:
         schema = schemas[(described.response, "serialization")]
+        schema = _one_or_many(schema, described.many)
         success["content"] = {"application/json": {"schema": schema}}
     responses = {str(described.status): success}
     problem = {PROBLEM: {"schema": schemas[(Problem, "serialization")]}}
     for status in described.errors:
         responses[str(status)] = {"description": describe(status), "content": problem}
+    for status, extra in described.responses.items():
+        merged = responses.setdefault(status, {"description": describe(int(status))})
+        for key, value in extra.items():
+            nested = isinstance(value, dict)
+            merged[key] = {**merged.get(key, {}), **value} if nested else value
     return responses

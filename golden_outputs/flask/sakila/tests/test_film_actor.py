@@ -7,10 +7,11 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.samples import create, new_film_actor
+from tests.samples import create, csv_cell, csv_table, new_film_actor, walk
 
 PATH = "/film-actor"
 KEY = "actor_id"
+FIELDS = ["actor_id", "film_id", "last_update"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -42,6 +43,39 @@ def test_bad_queries_are_422(client: FlaskClient) -> None:
         assert response.status_code == 422, (params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json["status"] == 422
+
+
+def test_fields_and_csv(client: FlaskClient) -> None:
+    create(client, PATH, new_film_actor(client))
+    page = client.get(PATH, query_string={"limit": 5}).json
+    chosen = FIELDS[::-1][:2]
+    fields = {"limit": 5, "fields": ",".join(chosen)}
+    picked = client.get(PATH, query_string=fields).json
+    assert [list(item) for item in picked["items"]] == [chosen] * len(page["items"])
+    assert picked["items"] == [{k: item[k] for k in chosen} for item in page["items"]]
+    unknown = {"fields": "no_such_field"}
+    assert client.get(PATH, query_string=unknown).status_code == 422
+    as_csv = {"Accept": "text/csv"}
+    response = client.get(PATH, query_string={"limit": 5}, headers=as_csv)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = [[csv_cell(item[name]) for name in FIELDS] for item in page["items"]]
+    assert csv_table(response.text) == [FIELDS, *rows]
+    refused = client.get(PATH, headers={"Accept": "application/xml"})
+    assert refused.status_code == 406, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_cursor_pages_walk_the_list(client: FlaskClient) -> None:
+    for _ in range(3):
+        create(client, PATH, new_film_actor(client))
+    everything = client.get(PATH, query_string={"limit": 1000}).json["items"]
+    assert walk(client, PATH, {"limit": 5}) == everything
+    descending = {"limit": 1000, "sort": f"-{KEY}"}
+    backwards = client.get(PATH, query_string=descending).json
+    assert walk(client, PATH, {"limit": 5, "sort": f"-{KEY}"}) == backwards["items"]
+    tampered = client.get(PATH, query_string={"cursor": "not-a-cursor"})
+    assert tampered.status_code == 422, tampered.text
 
 
 def test_filter_and_sort(client: FlaskClient) -> None:
@@ -79,6 +113,34 @@ def test_bad_bodies_are_422(client: FlaskClient) -> None:
     assert response.json["errors"]
 
 
+def test_etag_and_a_stale_if_match(client: FlaskClient) -> None:
+    response = client.post(PATH, json=new_film_actor(client))
+    row, tag = response.json, response.headers["etag"]
+    assert client.get(_item_path(row)).headers["etag"] == tag
+    unchanged = client.get(_item_path(row), headers={"If-None-Match": tag})
+    assert unchanged.status_code == 304 and not unchanged.data
+    stale = client.delete(_item_path(row), headers={"If-Match": '"not-its-etag"'})
+    assert stale.status_code == 412, stale.text
+    assert client.get(_item_path(row)).json == row
+    assert client.delete(_item_path(row), headers={"If-Match": tag}).status_code == 204
+
+
+def test_bulk_create_is_all_or_nothing(client: FlaskClient) -> None:
+    bodies = [new_film_actor(client) for _ in range(3)]
+    response = client.post(PATH, json=bodies[:2])
+    assert response.status_code == 201, response.text
+    created = response.json
+    assert [client.get(_item_path(row)).json for row in created] == created
+    total = client.get(PATH, query_string={"limit": 0}).json["total"]
+    bad = client.post(PATH, json=[bodies[2], {**bodies[2], "no_such_field": 1}])
+    assert bad.status_code == 422, bad.text
+    assert bad.json["errors"][0]["loc"][:2] == ["body", 1]
+    twice = client.post(PATH, json=[bodies[2], bodies[2]])
+    assert twice.status_code == 409, twice.text
+    assert twice.json["errors"][0]["loc"] == ["body", 1]
+    assert client.get(PATH, query_string={"limit": 0}).json["total"] == total
+
+
 def test_duplicate_is_409(client: FlaskClient) -> None:
     body = new_film_actor(client)
     create(client, PATH, body)
@@ -107,7 +169,7 @@ def test_expand_and_nested_film(client: FlaskClient) -> None:
     assert row in children["items"]
 
 
-def test_writes_need_a_write_key(
+def test_writes_need_write_access(
     anonymous: FlaskClient,
     reader: FlaskClient,
     client: FlaskClient,

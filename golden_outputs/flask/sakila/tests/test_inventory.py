@@ -6,8 +6,11 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 import pytest
 
+from tests.samples import csv_cell, csv_table, walk
+
 PATH = "/inventory"
 KEY = "inventory_id"
+FIELDS = ["inventory_id", "film_id", "store_id", "last_update"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -30,6 +33,36 @@ def test_bad_queries_are_422(client: FlaskClient) -> None:
         assert response.status_code == 422, (params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json["status"] == 422
+
+
+def test_fields_and_csv(client: FlaskClient) -> None:
+    page = client.get(PATH, query_string={"limit": 5}).json
+    chosen = FIELDS[::-1][:2]
+    fields = {"limit": 5, "fields": ",".join(chosen)}
+    picked = client.get(PATH, query_string=fields).json
+    assert [list(item) for item in picked["items"]] == [chosen] * len(page["items"])
+    assert picked["items"] == [{k: item[k] for k in chosen} for item in page["items"]]
+    unknown = {"fields": "no_such_field"}
+    assert client.get(PATH, query_string=unknown).status_code == 422
+    as_csv = {"Accept": "text/csv"}
+    response = client.get(PATH, query_string={"limit": 5}, headers=as_csv)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = [[csv_cell(item[name]) for name in FIELDS] for item in page["items"]]
+    assert csv_table(response.text) == [FIELDS, *rows]
+    refused = client.get(PATH, headers={"Accept": "application/xml"})
+    assert refused.status_code == 406, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_cursor_pages_walk_the_list(client: FlaskClient) -> None:
+    everything = client.get(PATH, query_string={"limit": 1000}).json["items"]
+    assert walk(client, PATH, {"limit": 5}) == everything
+    descending = {"limit": 1000, "sort": f"-{KEY}"}
+    backwards = client.get(PATH, query_string=descending).json
+    assert walk(client, PATH, {"limit": 5, "sort": f"-{KEY}"}) == backwards["items"]
+    tampered = client.get(PATH, query_string={"cursor": "not-a-cursor"})
+    assert tampered.status_code == 422, tampered.text
 
 
 # Required foreign keys form a cycle (store -> staff -> store).

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
+from tests.samples import csv_cell, csv_table
+
 PATH = "/sales-by-store"
+FIELDS = ["store_id", "store", "manager", "total_sales"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -28,3 +31,28 @@ def test_bad_queries_are_422(client: FlaskClient) -> None:
         assert response.status_code == 422, (params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json["status"] == 422
+
+
+def test_fields_and_csv(client: FlaskClient) -> None:
+    page = client.get(PATH, query_string={"limit": 5}).json
+    chosen = FIELDS[::-1][:2]
+    fields = {"limit": 5, "fields": ",".join(chosen)}
+    picked = client.get(PATH, query_string=fields).json
+    assert [list(item) for item in picked["items"]] == [chosen] * len(page["items"])
+    assert picked["items"] == [{k: item[k] for k in chosen} for item in page["items"]]
+    unknown = {"fields": "no_such_field"}
+    assert client.get(PATH, query_string=unknown).status_code == 422
+    as_csv = {"Accept": "text/csv"}
+    response = client.get(PATH, query_string={"limit": 5}, headers=as_csv)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = [[csv_cell(item[name]) for name in FIELDS] for item in page["items"]]
+    assert csv_table(response.text) == [FIELDS, *rows]
+    refused = client.get(PATH, headers={"Accept": "application/xml"})
+    assert refused.status_code == 406, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_cursor_needs_a_key(client: FlaskClient) -> None:
+    response = client.get(PATH, query_string={"cursor": ""})
+    assert response.status_code == 422, response.text

@@ -3,18 +3,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.album import Album
 from app.models.artist import Artist
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.album import AlbumCreate, AlbumRead, AlbumReplace, AlbumUpdate
 from app.schemas.artist import ArtistRead
+from app.settings import get_settings
 
 
 class AlbumExpanded(AlbumRead):
@@ -30,6 +40,8 @@ class AlbumPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["album"])
@@ -43,79 +55,105 @@ NULLABLE = ()
     "/album",
     response_model=AlbumPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_album(request: Request, session: SessionDep) -> JSONResponse:
+def list_album(request: Request, session: SessionDep) -> Response:
     """List album rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/album/{album_id}",
     response_model=AlbumExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_album(album_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_album(album_id: int, request: Request, session: SessionDep) -> Response:
     """Get one album by its key."""
+    key = (album_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (album_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/album",
     status_code=201,
-    response_model=AlbumRead,
+    response_model=AlbumRead | list[AlbumRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_album(body: AlbumCreate, session: SessionDep) -> JSONResponse:
-    """Create a album; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_album(
+    body: Annotated[AlbumCreate | list[AlbumCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a album, or several in one transaction from a JSON array."""
+    rows = validate_body(AlbumCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/album/{album_id}",
     response_model=AlbumRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_album(
     album_id: int,
     body: AlbumReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a album: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (album_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/album/{album_id}",
     response_model=AlbumRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
-def update_album(album_id: int, body: AlbumUpdate, session: SessionDep) -> JSONResponse:
+def update_album(
+    album_id: int,
+    body: AlbumUpdate,
+    request: Request,
+    session: SessionDep,
+) -> JSONResponse:
     """Update the given fields of a album."""
     values = body.model_dump(exclude_unset=True)
     key = (album_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/album/{album_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_album(album_id: int, session: SessionDep) -> Response:
+def delete_album(album_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a album."""
-    resource.delete(session, (album_id,))
+    key = (album_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -123,16 +161,17 @@ def delete_album(album_id: int, session: SessionDep) -> Response:
     "/artist/{artist_id}/album",
     response_model=AlbumPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_album_by_artist(
     artist_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the album rows of one artist."""
     artist_parent.require(session, (artist_id,))
     where = resource.match(("artist_id",), (artist_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,21 +3,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.employee import Employee
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.employee import (
     EmployeeCreate,
     EmployeeRead,
     EmployeeReplace,
     EmployeeUpdate,
 )
+from app.settings import get_settings
 
 
 class EmployeeExpanded(EmployeeRead):
@@ -33,6 +43,8 @@ class EmployeePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["employee"])
@@ -58,87 +70,109 @@ NULLABLE = (
     "/employee",
     response_model=EmployeePage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_employee(request: Request, session: SessionDep) -> JSONResponse:
+def list_employee(request: Request, session: SessionDep) -> Response:
     """List employee rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/employee/{employee_id}",
     response_model=EmployeeExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_employee(
-    employee_id: int,
-    request: Request,
-    session: SessionDep,
-) -> JSONResponse:
+def get_employee(employee_id: int, request: Request, session: SessionDep) -> Response:
     """Get one employee by its key."""
+    key = (employee_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (employee_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/employee",
     status_code=201,
-    response_model=EmployeeRead,
+    response_model=EmployeeRead | list[EmployeeRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_employee(body: EmployeeCreate, session: SessionDep) -> JSONResponse:
-    """Create a employee; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_employee(
+    body: Annotated[EmployeeCreate | list[EmployeeCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a employee, or several in one transaction from a JSON array."""
+    rows = validate_body(EmployeeCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/employee/{employee_id}",
     response_model=EmployeeRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_employee(
     employee_id: int,
     body: EmployeeReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a employee: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (employee_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/employee/{employee_id}",
     response_model=EmployeeRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_employee(
     employee_id: int,
     body: EmployeeUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a employee."""
     values = body.model_dump(exclude_unset=True)
     key = (employee_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/employee/{employee_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_employee(employee_id: int, session: SessionDep) -> Response:
+def delete_employee(
+    employee_id: int,
+    request: Request,
+    session: SessionDep,
+) -> Response:
     """Delete a employee."""
-    resource.delete(session, (employee_id,))
+    key = (employee_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -146,16 +180,17 @@ def delete_employee(employee_id: int, session: SessionDep) -> Response:
     "/employee/{employee_id}/employee",
     response_model=EmployeePage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_employee_by_reports_to_employee(
     employee_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the employee rows of one employee."""
     resource.require(session, (employee_id,))
     where = resource.match(("reports_to",), (employee_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

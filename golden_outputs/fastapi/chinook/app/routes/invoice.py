@@ -3,16 +3,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.customer import Customer
 from app.models.invoice import Invoice
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.customer import CustomerRead
 from app.schemas.invoice import (
     InvoiceCreate,
@@ -20,6 +29,7 @@ from app.schemas.invoice import (
     InvoiceReplace,
     InvoiceUpdate,
 )
+from app.settings import get_settings
 
 
 class InvoiceExpanded(InvoiceRead):
@@ -35,6 +45,8 @@ class InvoicePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["invoice"])
@@ -59,83 +71,105 @@ NULLABLE = (
     "/invoice",
     response_model=InvoicePage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_invoice(request: Request, session: SessionDep) -> JSONResponse:
+def list_invoice(request: Request, session: SessionDep) -> Response:
     """List invoice rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/invoice/{invoice_id}",
     response_model=InvoiceExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_invoice(invoice_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_invoice(invoice_id: int, request: Request, session: SessionDep) -> Response:
     """Get one invoice by its key."""
+    key = (invoice_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (invoice_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/invoice",
     status_code=201,
-    response_model=InvoiceRead,
+    response_model=InvoiceRead | list[InvoiceRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_invoice(body: InvoiceCreate, session: SessionDep) -> JSONResponse:
-    """Create a invoice; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_invoice(
+    body: Annotated[InvoiceCreate | list[InvoiceCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a invoice, or several in one transaction from a JSON array."""
+    rows = validate_body(InvoiceCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/invoice/{invoice_id}",
     response_model=InvoiceRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_invoice(
     invoice_id: int,
     body: InvoiceReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a invoice: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (invoice_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/invoice/{invoice_id}",
     response_model=InvoiceRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_invoice(
     invoice_id: int,
     body: InvoiceUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a invoice."""
     values = body.model_dump(exclude_unset=True)
     key = (invoice_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/invoice/{invoice_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_invoice(invoice_id: int, session: SessionDep) -> Response:
+def delete_invoice(invoice_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a invoice."""
-    resource.delete(session, (invoice_id,))
+    key = (invoice_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -143,16 +177,17 @@ def delete_invoice(invoice_id: int, session: SessionDep) -> Response:
     "/customer/{customer_id}/invoice",
     response_model=InvoicePage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_invoice_by_customer(
     customer_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the invoice rows of one customer."""
     customer_parent.require(session, (customer_id,))
     where = resource.match(("customer_id",), (customer_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

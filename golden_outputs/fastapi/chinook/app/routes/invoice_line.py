@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -13,7 +15,14 @@ from app.errors import responses
 from app.models.invoice import Invoice
 from app.models.invoice_line import InvoiceLine
 from app.models.track import Track
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.invoice import InvoiceRead
 from app.schemas.invoice_line import (
     InvoiceLineCreate,
@@ -22,6 +31,7 @@ from app.schemas.invoice_line import (
     InvoiceLineUpdate,
 )
 from app.schemas.track import TrackRead
+from app.settings import get_settings
 
 
 class InvoiceLineExpanded(InvoiceLineRead):
@@ -38,6 +48,8 @@ class InvoiceLinePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["invoice_line"])
@@ -58,87 +70,115 @@ NULLABLE = ()
     "/invoice-line",
     response_model=InvoiceLinePage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_invoice_line(request: Request, session: SessionDep) -> JSONResponse:
+def list_invoice_line(request: Request, session: SessionDep) -> Response:
     """List invoice line rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/invoice-line/{invoice_line_id}",
     response_model=InvoiceLineExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
 def get_invoice_line(
     invoice_line_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """Get one invoice line by its key."""
+    key = (invoice_line_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (invoice_line_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/invoice-line",
     status_code=201,
-    response_model=InvoiceLineRead,
+    response_model=InvoiceLineRead | list[InvoiceLineRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_invoice_line(body: InvoiceLineCreate, session: SessionDep) -> JSONResponse:
-    """Create a invoice line; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_invoice_line(
+    body: Annotated[
+        InvoiceLineCreate | list[InvoiceLineCreate], Body(), SkipValidation
+    ],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a invoice line, or several in one transaction from a JSON array."""
+    rows = validate_body(InvoiceLineCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/invoice-line/{invoice_line_id}",
     response_model=InvoiceLineRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_invoice_line(
     invoice_line_id: int,
     body: InvoiceLineReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a invoice line: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (invoice_line_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/invoice-line/{invoice_line_id}",
     response_model=InvoiceLineRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_invoice_line(
     invoice_line_id: int,
     body: InvoiceLineUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a invoice line."""
     values = body.model_dump(exclude_unset=True)
     key = (invoice_line_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/invoice-line/{invoice_line_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_invoice_line(invoice_line_id: int, session: SessionDep) -> Response:
+def delete_invoice_line(
+    invoice_line_id: int,
+    request: Request,
+    session: SessionDep,
+) -> Response:
     """Delete a invoice line."""
-    resource.delete(session, (invoice_line_id,))
+    key = (invoice_line_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -146,35 +186,37 @@ def delete_invoice_line(invoice_line_id: int, session: SessionDep) -> Response:
     "/invoice/{invoice_id}/invoice-line",
     response_model=InvoiceLinePage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_invoice_line_by_invoice(
     invoice_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the invoice line rows of one invoice."""
     invoice_parent.require(session, (invoice_id,))
     where = resource.match(("invoice_id",), (invoice_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/track/{track_id}/invoice-line",
     response_model=InvoiceLinePage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_invoice_line_by_track(
     track_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the invoice line rows of one track."""
     track_parent.require(session, (track_id,))
     where = resource.match(("track_id",), (track_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,21 +3,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.media_type import MediaType
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.media_type import (
     MediaTypeCreate,
     MediaTypeRead,
     MediaTypeReplace,
     MediaTypeUpdate,
 )
+from app.settings import get_settings
 
 
 class MediaTypePage(BaseModel):
@@ -27,6 +37,8 @@ class MediaTypePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["media_type"])
@@ -43,85 +55,111 @@ NULLABLE = ("name",)
     "/media-type",
     response_model=MediaTypePage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_media_type(request: Request, session: SessionDep) -> JSONResponse:
+def list_media_type(request: Request, session: SessionDep) -> Response:
     """List media type rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/media-type/{media_type_id}",
     response_model=MediaTypeRead,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
 def get_media_type(
     media_type_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """Get one media type by its key."""
+    key = (media_type_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (media_type_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/media-type",
     status_code=201,
-    response_model=MediaTypeRead,
+    response_model=MediaTypeRead | list[MediaTypeRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_media_type(body: MediaTypeCreate, session: SessionDep) -> JSONResponse:
-    """Create a media type; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_media_type(
+    body: Annotated[MediaTypeCreate | list[MediaTypeCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a media type, or several in one transaction from a JSON array."""
+    rows = validate_body(MediaTypeCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/media-type/{media_type_id}",
     response_model=MediaTypeRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_media_type(
     media_type_id: int,
     body: MediaTypeReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a media type: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (media_type_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/media-type/{media_type_id}",
     response_model=MediaTypeRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_media_type(
     media_type_id: int,
     body: MediaTypeUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a media type."""
     values = body.model_dump(exclude_unset=True)
     key = (media_type_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/media-type/{media_type_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_media_type(media_type_id: int, session: SessionDep) -> Response:
+def delete_media_type(
+    media_type_id: int,
+    request: Request,
+    session: SessionDep,
+) -> Response:
     """Delete a media type."""
-    resource.delete(session, (media_type_id,))
+    key = (media_type_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)

@@ -3,21 +3,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.playlist import Playlist
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.playlist import (
     PlaylistCreate,
     PlaylistRead,
     PlaylistReplace,
     PlaylistUpdate,
 )
+from app.settings import get_settings
 
 
 class PlaylistPage(BaseModel):
@@ -27,6 +37,8 @@ class PlaylistPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["playlist"])
@@ -38,85 +50,107 @@ NULLABLE = ("name",)
     "/playlist",
     response_model=PlaylistPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_playlist(request: Request, session: SessionDep) -> JSONResponse:
+def list_playlist(request: Request, session: SessionDep) -> Response:
     """List playlist rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/playlist/{playlist_id}",
     response_model=PlaylistRead,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_playlist(
-    playlist_id: int,
-    request: Request,
-    session: SessionDep,
-) -> JSONResponse:
+def get_playlist(playlist_id: int, request: Request, session: SessionDep) -> Response:
     """Get one playlist by its key."""
+    key = (playlist_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (playlist_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/playlist",
     status_code=201,
-    response_model=PlaylistRead,
+    response_model=PlaylistRead | list[PlaylistRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_playlist(body: PlaylistCreate, session: SessionDep) -> JSONResponse:
-    """Create a playlist; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_playlist(
+    body: Annotated[PlaylistCreate | list[PlaylistCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a playlist, or several in one transaction from a JSON array."""
+    rows = validate_body(PlaylistCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/playlist/{playlist_id}",
     response_model=PlaylistRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_playlist(
     playlist_id: int,
     body: PlaylistReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a playlist: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (playlist_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/playlist/{playlist_id}",
     response_model=PlaylistRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_playlist(
     playlist_id: int,
     body: PlaylistUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a playlist."""
     values = body.model_dump(exclude_unset=True)
     key = (playlist_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/playlist/{playlist_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_playlist(playlist_id: int, session: SessionDep) -> Response:
+def delete_playlist(
+    playlist_id: int,
+    request: Request,
+    session: SessionDep,
+) -> Response:
     """Delete a playlist."""
-    resource.delete(session, (playlist_id,))
+    key = (playlist_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -13,7 +15,14 @@ from app.errors import responses
 from app.models.playlist import Playlist
 from app.models.playlist_track import PlaylistTrack
 from app.models.track import Track
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.playlist import PlaylistRead
 from app.schemas.playlist_track import (
     PlaylistTrackCreate,
@@ -22,6 +31,7 @@ from app.schemas.playlist_track import (
     PlaylistTrackUpdate,
 )
 from app.schemas.track import TrackRead
+from app.settings import get_settings
 
 
 class PlaylistTrackExpanded(PlaylistTrackRead):
@@ -38,6 +48,8 @@ class PlaylistTrackPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["playlist_track"])
@@ -63,97 +75,119 @@ NULLABLE = ()
     "/playlist-track",
     response_model=PlaylistTrackPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_playlist_track(request: Request, session: SessionDep) -> JSONResponse:
+def list_playlist_track(request: Request, session: SessionDep) -> Response:
     """List playlist track rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/playlist-track/{playlist_id}/{track_id}",
     response_model=PlaylistTrackExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
 def get_playlist_track(
     playlist_id: int,
     track_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """Get one playlist track by its key."""
+    key = (playlist_id, track_id)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (playlist_id, track_id), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/playlist-track",
     status_code=201,
-    response_model=PlaylistTrackRead,
+    response_model=PlaylistTrackRead | list[PlaylistTrackRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
 def create_playlist_track(
-    body: PlaylistTrackCreate,
+    body: Annotated[
+        PlaylistTrackCreate | list[PlaylistTrackCreate], Body(), SkipValidation
+    ],
     session: SessionDep,
 ) -> JSONResponse:
-    """Create a playlist track; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+    """Create a playlist track, or several in one transaction from a JSON array."""
+    rows = validate_body(PlaylistTrackCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/playlist-track/{playlist_id}/{track_id}",
     response_model=PlaylistTrackRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_playlist_track(
     playlist_id: int,
     track_id: int,
     body: PlaylistTrackReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a playlist track: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (playlist_id, track_id)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/playlist-track/{playlist_id}/{track_id}",
     response_model=PlaylistTrackRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_playlist_track(
     playlist_id: int,
     track_id: int,
     body: PlaylistTrackUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a playlist track."""
     values = body.model_dump(exclude_unset=True)
     key = (playlist_id, track_id)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/playlist-track/{playlist_id}/{track_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
 def delete_playlist_track(
     playlist_id: int,
     track_id: int,
+    request: Request,
     session: SessionDep,
 ) -> Response:
     """Delete a playlist track."""
-    resource.delete(session, (playlist_id, track_id))
+    key = (playlist_id, track_id)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -161,35 +195,37 @@ def delete_playlist_track(
     "/playlist/{playlist_id}/playlist-track",
     response_model=PlaylistTrackPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_playlist_track_by_playlist(
     playlist_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the playlist track rows of one playlist."""
     playlist_parent.require(session, (playlist_id,))
     where = resource.match(("playlist_id",), (playlist_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/track/{track_id}/playlist-track",
     response_model=PlaylistTrackPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_playlist_track_by_track(
     track_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the playlist track rows of one track."""
     track_parent.require(session, (track_id,))
     where = resource.match(("track_id",), (track_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -14,11 +16,19 @@ from app.models.album import Album
 from app.models.genre import Genre
 from app.models.media_type import MediaType
 from app.models.track import Track
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.album import AlbumRead
 from app.schemas.genre import GenreRead
 from app.schemas.media_type import MediaTypeRead
 from app.schemas.track import TrackCreate, TrackRead, TrackReplace, TrackUpdate
+from app.settings import get_settings
 
 
 class TrackExpanded(TrackRead):
@@ -36,6 +46,8 @@ class TrackPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["track"])
@@ -58,79 +70,105 @@ NULLABLE = ("album_id", "genre_id", "composer", "bytes_")
     "/track",
     response_model=TrackPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_track(request: Request, session: SessionDep) -> JSONResponse:
+def list_track(request: Request, session: SessionDep) -> Response:
     """List track rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/track/{track_id}",
     response_model=TrackExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_track(track_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_track(track_id: int, request: Request, session: SessionDep) -> Response:
     """Get one track by its key."""
+    key = (track_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (track_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/track",
     status_code=201,
-    response_model=TrackRead,
+    response_model=TrackRead | list[TrackRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_track(body: TrackCreate, session: SessionDep) -> JSONResponse:
-    """Create a track; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_track(
+    body: Annotated[TrackCreate | list[TrackCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a track, or several in one transaction from a JSON array."""
+    rows = validate_body(TrackCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/track/{track_id}",
     response_model=TrackRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_track(
     track_id: int,
     body: TrackReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a track: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (track_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/track/{track_id}",
     response_model=TrackRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
-def update_track(track_id: int, body: TrackUpdate, session: SessionDep) -> JSONResponse:
+def update_track(
+    track_id: int,
+    body: TrackUpdate,
+    request: Request,
+    session: SessionDep,
+) -> JSONResponse:
     """Update the given fields of a track."""
     values = body.model_dump(exclude_unset=True)
     key = (track_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/track/{track_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_track(track_id: int, session: SessionDep) -> Response:
+def delete_track(track_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a track."""
-    resource.delete(session, (track_id,))
+    key = (track_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -138,54 +176,57 @@ def delete_track(track_id: int, session: SessionDep) -> Response:
     "/album/{album_id}/track",
     response_model=TrackPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_track_by_album(
     album_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the track rows of one album."""
     album_parent.require(session, (album_id,))
     where = resource.match(("album_id",), (album_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/genre/{genre_id}/track",
     response_model=TrackPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_track_by_genre(
     genre_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the track rows of one genre."""
     genre_parent.require(session, (genre_id,))
     where = resource.match(("genre_id",), (genre_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/media-type/{media_type_id}/track",
     response_model=TrackPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_track_by_media_type(
     media_type_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the track rows of one media type."""
     media_type_parent.require(session, (media_type_id,))
     where = resource.match(("media_type_id",), (media_type_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

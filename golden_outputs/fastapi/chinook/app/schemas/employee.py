@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -18,8 +18,8 @@ class EmployeeBase(WriteSchema):
     first_name: str = Field(max_length=20)
     title: str | None = Field(default=None, max_length=30)
     reports_to: int | None = None
-    birth_date: datetime | None = None
-    hire_date: datetime | None = None
+    birth_date: LocalDateTime | None = None
+    hire_date: LocalDateTime | None = None
     address: str | None = Field(default=None, max_length=70)
     city: str | None = Field(default=None, max_length=40)
     state: str | None = Field(default=None, max_length=40)
@@ -51,8 +51,8 @@ class EmployeeUpdate(UpdateSchema):
     first_name: str | None = Field(default=None, max_length=20)
     title: str | None = Field(default=None, max_length=30)
     reports_to: int | None = None
-    birth_date: datetime | None = None
-    hire_date: datetime | None = None
+    birth_date: LocalDateTime | None = None
+    hire_date: LocalDateTime | None = None
     address: str | None = Field(default=None, max_length=70)
     city: str | None = Field(default=None, max_length=40)
     state: str | None = Field(default=None, max_length=40)
@@ -71,8 +71,8 @@ class EmployeeRead(ReadSchema):
     first_name: str
     title: str | None
     reports_to: int | None
-    birth_date: datetime | None
-    hire_date: datetime | None
+    birth_date: LocalDateTime | None
+    hire_date: LocalDateTime | None
     address: str | None
     city: str | None
     state: str | None

@@ -3,16 +3,26 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.actor import Actor
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.actor import ActorCreate, ActorRead, ActorReplace, ActorUpdate
+from app.settings import get_settings
 
 
 class ActorPage(BaseModel):
@@ -22,6 +32,8 @@ class ActorPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["actor"])
@@ -33,77 +45,103 @@ NULLABLE = ()
     "/actor",
     response_model=ActorPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_actor(request: Request, session: SessionDep) -> JSONResponse:
+def list_actor(request: Request, session: SessionDep) -> Response:
     """List actor rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/actor/{actor_id}",
     response_model=ActorRead,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_actor(actor_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_actor(actor_id: int, request: Request, session: SessionDep) -> Response:
     """Get one actor by its key."""
+    key = (actor_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (actor_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/actor",
     status_code=201,
-    response_model=ActorRead,
+    response_model=ActorRead | list[ActorRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_actor(body: ActorCreate, session: SessionDep) -> JSONResponse:
-    """Create a actor; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_actor(
+    body: Annotated[ActorCreate | list[ActorCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a actor, or several in one transaction from a JSON array."""
+    rows = validate_body(ActorCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/actor/{actor_id}",
     response_model=ActorRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_actor(
     actor_id: int,
     body: ActorReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a actor: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (actor_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/actor/{actor_id}",
     response_model=ActorRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
-def update_actor(actor_id: int, body: ActorUpdate, session: SessionDep) -> JSONResponse:
+def update_actor(
+    actor_id: int,
+    body: ActorUpdate,
+    request: Request,
+    session: SessionDep,
+) -> JSONResponse:
     """Update the given fields of a actor."""
     values = body.model_dump(exclude_unset=True)
     key = (actor_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/actor/{actor_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_actor(actor_id: int, session: SessionDep) -> Response:
+def delete_actor(actor_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a actor."""
-    resource.delete(session, (actor_id,))
+    key = (actor_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)

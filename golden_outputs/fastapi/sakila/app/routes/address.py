@@ -3,16 +3,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.address import Address
 from app.models.city import City
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.address import (
     AddressCreate,
     AddressRead,
@@ -20,6 +29,7 @@ from app.schemas.address import (
     AddressUpdate,
 )
 from app.schemas.city import CityRead
+from app.settings import get_settings
 
 
 class AddressExpanded(AddressRead):
@@ -35,6 +45,8 @@ class AddressPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["address"])
@@ -48,83 +60,105 @@ NULLABLE = ("address2", "postal_code")
     "/address",
     response_model=AddressPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_address(request: Request, session: SessionDep) -> JSONResponse:
+def list_address(request: Request, session: SessionDep) -> Response:
     """List address rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/address/{address_id}",
     response_model=AddressExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_address(address_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_address(address_id: int, request: Request, session: SessionDep) -> Response:
     """Get one address by its key."""
+    key = (address_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (address_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/address",
     status_code=201,
-    response_model=AddressRead,
+    response_model=AddressRead | list[AddressRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_address(body: AddressCreate, session: SessionDep) -> JSONResponse:
-    """Create a address; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_address(
+    body: Annotated[AddressCreate | list[AddressCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a address, or several in one transaction from a JSON array."""
+    rows = validate_body(AddressCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/address/{address_id}",
     response_model=AddressRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_address(
     address_id: int,
     body: AddressReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a address: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (address_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/address/{address_id}",
     response_model=AddressRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_address(
     address_id: int,
     body: AddressUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a address."""
     values = body.model_dump(exclude_unset=True)
     key = (address_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/address/{address_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_address(address_id: int, session: SessionDep) -> Response:
+def delete_address(address_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a address."""
-    resource.delete(session, (address_id,))
+    key = (address_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -132,16 +166,17 @@ def delete_address(address_id: int, session: SessionDep) -> Response:
     "/city/{city_id}/address",
     response_model=AddressPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_address_by_city(
     city_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the address rows of one city."""
     city_parent.require(session, (city_id,))
     where = resource.match(("city_id",), (city_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

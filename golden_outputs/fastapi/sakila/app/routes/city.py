@@ -3,18 +3,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.city import City
 from app.models.country import Country
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.city import CityCreate, CityRead, CityReplace, CityUpdate
 from app.schemas.country import CountryRead
+from app.settings import get_settings
 
 
 class CityExpanded(CityRead):
@@ -30,6 +40,8 @@ class CityPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["city"])
@@ -43,75 +55,105 @@ NULLABLE = ()
     "/city",
     response_model=CityPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_city(request: Request, session: SessionDep) -> JSONResponse:
+def list_city(request: Request, session: SessionDep) -> Response:
     """List city rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/city/{city_id}",
     response_model=CityExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_city(city_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_city(city_id: int, request: Request, session: SessionDep) -> Response:
     """Get one city by its key."""
+    key = (city_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (city_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/city",
     status_code=201,
-    response_model=CityRead,
+    response_model=CityRead | list[CityRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_city(body: CityCreate, session: SessionDep) -> JSONResponse:
-    """Create a city; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_city(
+    body: Annotated[CityCreate | list[CityCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a city, or several in one transaction from a JSON array."""
+    rows = validate_body(CityCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/city/{city_id}",
     response_model=CityRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
-def replace_city(city_id: int, body: CityReplace, session: SessionDep) -> JSONResponse:
+def replace_city(
+    city_id: int,
+    body: CityReplace,
+    request: Request,
+    session: SessionDep,
+) -> JSONResponse:
     """Replace a city: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (city_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/city/{city_id}",
     response_model=CityRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
-def update_city(city_id: int, body: CityUpdate, session: SessionDep) -> JSONResponse:
+def update_city(
+    city_id: int,
+    body: CityUpdate,
+    request: Request,
+    session: SessionDep,
+) -> JSONResponse:
     """Update the given fields of a city."""
     values = body.model_dump(exclude_unset=True)
     key = (city_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/city/{city_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_city(city_id: int, session: SessionDep) -> Response:
+def delete_city(city_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a city."""
-    resource.delete(session, (city_id,))
+    key = (city_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -119,16 +161,17 @@ def delete_city(city_id: int, session: SessionDep) -> Response:
     "/country/{country_id}/city",
     response_model=CityPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_city_by_country(
     country_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the city rows of one country."""
     country_parent.require(session, (country_id,))
     where = resource.match(("country_id",), (country_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -13,7 +15,14 @@ from app.errors import responses
 from app.models.address import Address
 from app.models.customer import Customer
 from app.models.store import Store
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.address import AddressRead
 from app.schemas.customer import (
     CustomerCreate,
@@ -22,6 +31,7 @@ from app.schemas.customer import (
     CustomerUpdate,
 )
 from app.schemas.store import StoreRead
+from app.settings import get_settings
 
 
 class CustomerExpanded(CustomerRead):
@@ -38,6 +48,8 @@ class CustomerPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["customer"])
@@ -53,87 +65,109 @@ NULLABLE = ("email",)
     "/customer",
     response_model=CustomerPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_customer(request: Request, session: SessionDep) -> JSONResponse:
+def list_customer(request: Request, session: SessionDep) -> Response:
     """List customer rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/customer/{customer_id}",
     response_model=CustomerExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_customer(
-    customer_id: int,
-    request: Request,
-    session: SessionDep,
-) -> JSONResponse:
+def get_customer(customer_id: int, request: Request, session: SessionDep) -> Response:
     """Get one customer by its key."""
+    key = (customer_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (customer_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/customer",
     status_code=201,
-    response_model=CustomerRead,
+    response_model=CustomerRead | list[CustomerRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_customer(body: CustomerCreate, session: SessionDep) -> JSONResponse:
-    """Create a customer; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_customer(
+    body: Annotated[CustomerCreate | list[CustomerCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a customer, or several in one transaction from a JSON array."""
+    rows = validate_body(CustomerCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/customer/{customer_id}",
     response_model=CustomerRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_customer(
     customer_id: int,
     body: CustomerReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a customer: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (customer_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/customer/{customer_id}",
     response_model=CustomerRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_customer(
     customer_id: int,
     body: CustomerUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a customer."""
     values = body.model_dump(exclude_unset=True)
     key = (customer_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/customer/{customer_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_customer(customer_id: int, session: SessionDep) -> Response:
+def delete_customer(
+    customer_id: int,
+    request: Request,
+    session: SessionDep,
+) -> Response:
     """Delete a customer."""
-    resource.delete(session, (customer_id,))
+    key = (customer_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -141,35 +175,37 @@ def delete_customer(customer_id: int, session: SessionDep) -> Response:
     "/address/{address_id}/customer",
     response_model=CustomerPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_customer_by_address(
     address_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the customer rows of one address."""
     address_parent.require(session, (address_id,))
     where = resource.match(("address_id",), (address_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/store/{store_id}/customer",
     response_model=CustomerPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_customer_by_store(
     store_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the customer rows of one store."""
     store_parent.require(session, (store_id,))
     where = resource.match(("store_id",), (store_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,18 +3,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.film import Film
 from app.models.language import Language
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.film import FilmCreate, FilmRead, FilmReplace, FilmUpdate
 from app.schemas.language import LanguageRead
+from app.settings import get_settings
 
 
 class FilmExpanded(FilmRead):
@@ -31,6 +41,8 @@ class FilmPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["film"])
@@ -62,75 +74,105 @@ NULLABLE = (
     "/film",
     response_model=FilmPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_film(request: Request, session: SessionDep) -> JSONResponse:
+def list_film(request: Request, session: SessionDep) -> Response:
     """List film rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/film/{film_id}",
     response_model=FilmExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_film(film_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_film(film_id: int, request: Request, session: SessionDep) -> Response:
     """Get one film by its key."""
+    key = (film_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (film_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/film",
     status_code=201,
-    response_model=FilmRead,
+    response_model=FilmRead | list[FilmRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_film(body: FilmCreate, session: SessionDep) -> JSONResponse:
-    """Create a film; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_film(
+    body: Annotated[FilmCreate | list[FilmCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a film, or several in one transaction from a JSON array."""
+    rows = validate_body(FilmCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/film/{film_id}",
     response_model=FilmRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
-def replace_film(film_id: int, body: FilmReplace, session: SessionDep) -> JSONResponse:
+def replace_film(
+    film_id: int,
+    body: FilmReplace,
+    request: Request,
+    session: SessionDep,
+) -> JSONResponse:
     """Replace a film: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/film/{film_id}",
     response_model=FilmRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
-def update_film(film_id: int, body: FilmUpdate, session: SessionDep) -> JSONResponse:
+def update_film(
+    film_id: int,
+    body: FilmUpdate,
+    request: Request,
+    session: SessionDep,
+) -> JSONResponse:
     """Update the given fields of a film."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/film/{film_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_film(film_id: int, session: SessionDep) -> Response:
+def delete_film(film_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a film."""
-    resource.delete(session, (film_id,))
+    key = (film_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -138,35 +180,37 @@ def delete_film(film_id: int, session: SessionDep) -> Response:
     "/language/{language_id}/film-by-language",
     response_model=FilmPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_film_by_language(
     language_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the film rows of one language."""
     language_parent.require(session, (language_id,))
     where = resource.match(("language_id",), (language_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/language/{language_id}/film-by-original-language",
     response_model=FilmPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_film_by_original_language(
     language_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the film rows of one language."""
     language_parent.require(session, (language_id,))
     where = resource.match(("original_language_id",), (language_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -13,7 +15,14 @@ from app.errors import responses
 from app.models.actor import Actor
 from app.models.film import Film
 from app.models.film_actor import FilmActor
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.actor import ActorRead
 from app.schemas.film import FilmRead
 from app.schemas.film_actor import (
@@ -22,6 +31,7 @@ from app.schemas.film_actor import (
     FilmActorReplace,
     FilmActorUpdate,
 )
+from app.settings import get_settings
 
 
 class FilmActorExpanded(FilmActorRead):
@@ -38,6 +48,8 @@ class FilmActorPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["film_actor"])
@@ -58,90 +70,117 @@ NULLABLE = ()
     "/film-actor",
     response_model=FilmActorPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_film_actor(request: Request, session: SessionDep) -> JSONResponse:
+def list_film_actor(request: Request, session: SessionDep) -> Response:
     """List film actor rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/film-actor/{actor_id}/{film_id}",
     response_model=FilmActorExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
 def get_film_actor(
     actor_id: int,
     film_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """Get one film actor by its key."""
+    key = (actor_id, film_id)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (actor_id, film_id), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/film-actor",
     status_code=201,
-    response_model=FilmActorRead,
+    response_model=FilmActorRead | list[FilmActorRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_film_actor(body: FilmActorCreate, session: SessionDep) -> JSONResponse:
-    """Create a film actor; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_film_actor(
+    body: Annotated[FilmActorCreate | list[FilmActorCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a film actor, or several in one transaction from a JSON array."""
+    rows = validate_body(FilmActorCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/film-actor/{actor_id}/{film_id}",
     response_model=FilmActorRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_film_actor(
     actor_id: int,
     film_id: int,
     body: FilmActorReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a film actor: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (actor_id, film_id)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/film-actor/{actor_id}/{film_id}",
     response_model=FilmActorRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_film_actor(
     actor_id: int,
     film_id: int,
     body: FilmActorUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a film actor."""
     values = body.model_dump(exclude_unset=True)
     key = (actor_id, film_id)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/film-actor/{actor_id}/{film_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_film_actor(actor_id: int, film_id: int, session: SessionDep) -> Response:
+def delete_film_actor(
+    actor_id: int,
+    film_id: int,
+    request: Request,
+    session: SessionDep,
+) -> Response:
     """Delete a film actor."""
-    resource.delete(session, (actor_id, film_id))
+    key = (actor_id, film_id)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -149,35 +188,37 @@ def delete_film_actor(actor_id: int, film_id: int, session: SessionDep) -> Respo
     "/actor/{actor_id}/film-actor",
     response_model=FilmActorPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_film_actor_by_actor(
     actor_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the film actor rows of one actor."""
     actor_parent.require(session, (actor_id,))
     where = resource.match(("actor_id",), (actor_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/film/{film_id}/film-actor",
     response_model=FilmActorPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_film_actor_by_film(
     film_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the film actor rows of one film."""
     film_parent.require(session, (film_id,))
     where = resource.match(("film_id",), (film_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

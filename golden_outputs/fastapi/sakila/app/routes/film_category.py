@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -13,7 +15,14 @@ from app.errors import responses
 from app.models.category import Category
 from app.models.film import Film
 from app.models.film_category import FilmCategory
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.category import CategoryRead
 from app.schemas.film import FilmRead
 from app.schemas.film_category import (
@@ -22,6 +31,7 @@ from app.schemas.film_category import (
     FilmCategoryReplace,
     FilmCategoryUpdate,
 )
+from app.settings import get_settings
 
 
 class FilmCategoryExpanded(FilmCategoryRead):
@@ -38,6 +48,8 @@ class FilmCategoryPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["film_category"])
@@ -63,94 +75,119 @@ NULLABLE = ()
     "/film-category",
     response_model=FilmCategoryPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_film_category(request: Request, session: SessionDep) -> JSONResponse:
+def list_film_category(request: Request, session: SessionDep) -> Response:
     """List film category rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/film-category/{film_id}/{category_id}",
     response_model=FilmCategoryExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
 def get_film_category(
     film_id: int,
     category_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """Get one film category by its key."""
+    key = (film_id, category_id)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (film_id, category_id), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/film-category",
     status_code=201,
-    response_model=FilmCategoryRead,
+    response_model=FilmCategoryRead | list[FilmCategoryRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_film_category(body: FilmCategoryCreate, session: SessionDep) -> JSONResponse:
-    """Create a film category; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_film_category(
+    body: Annotated[
+        FilmCategoryCreate | list[FilmCategoryCreate], Body(), SkipValidation
+    ],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a film category, or several in one transaction from a JSON array."""
+    rows = validate_body(FilmCategoryCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/film-category/{film_id}/{category_id}",
     response_model=FilmCategoryRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_film_category(
     film_id: int,
     category_id: int,
     body: FilmCategoryReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a film category: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id, category_id)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/film-category/{film_id}/{category_id}",
     response_model=FilmCategoryRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_film_category(
     film_id: int,
     category_id: int,
     body: FilmCategoryUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a film category."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id, category_id)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/film-category/{film_id}/{category_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
 def delete_film_category(
     film_id: int,
     category_id: int,
+    request: Request,
     session: SessionDep,
 ) -> Response:
     """Delete a film category."""
-    resource.delete(session, (film_id, category_id))
+    key = (film_id, category_id)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -158,35 +195,37 @@ def delete_film_category(
     "/category/{category_id}/film-category",
     response_model=FilmCategoryPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_film_category_by_category(
     category_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the film category rows of one category."""
     category_parent.require(session, (category_id,))
     where = resource.match(("category_id",), (category_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/film/{film_id}/film-category",
     response_model=FilmCategoryPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_film_category_by_film(
     film_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the film category rows of one film."""
     film_parent.require(session, (film_id,))
     where = resource.match(("film_id",), (film_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

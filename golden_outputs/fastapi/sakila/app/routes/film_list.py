@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from app.auth import ReadAccess
@@ -12,6 +11,7 @@ from app.db import SessionDep
 from app.errors import responses
 from app.models.film_list import FilmList
 from app.query import Resource
+from app.responses import page_response
 from app.schemas.film_list import FilmListRead
 
 
@@ -22,6 +22,8 @@ class FilmListPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["film_list"])
@@ -32,9 +34,11 @@ resource = Resource(FilmList, FilmListRead, key=(), path="/film-list")
     "/film-list",
     response_model=FilmListPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_film_list(request: Request, session: SessionDep) -> JSONResponse:
+def list_film_list(request: Request, session: SessionDep) -> Response:
     """List film list rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))

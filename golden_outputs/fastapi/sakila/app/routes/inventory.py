@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -13,7 +15,14 @@ from app.errors import responses
 from app.models.film import Film
 from app.models.inventory import Inventory
 from app.models.store import Store
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.film import FilmRead
 from app.schemas.inventory import (
     InventoryCreate,
@@ -22,6 +31,7 @@ from app.schemas.inventory import (
     InventoryUpdate,
 )
 from app.schemas.store import StoreRead
+from app.settings import get_settings
 
 
 class InventoryExpanded(InventoryRead):
@@ -38,6 +48,8 @@ class InventoryPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["inventory"])
@@ -53,87 +65,109 @@ NULLABLE = ()
     "/inventory",
     response_model=InventoryPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_inventory(request: Request, session: SessionDep) -> JSONResponse:
+def list_inventory(request: Request, session: SessionDep) -> Response:
     """List inventory rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/inventory/{inventory_id}",
     response_model=InventoryExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_inventory(
-    inventory_id: int,
-    request: Request,
-    session: SessionDep,
-) -> JSONResponse:
+def get_inventory(inventory_id: int, request: Request, session: SessionDep) -> Response:
     """Get one inventory by its key."""
+    key = (inventory_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (inventory_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/inventory",
     status_code=201,
-    response_model=InventoryRead,
+    response_model=InventoryRead | list[InventoryRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_inventory(body: InventoryCreate, session: SessionDep) -> JSONResponse:
-    """Create a inventory; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_inventory(
+    body: Annotated[InventoryCreate | list[InventoryCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a inventory, or several in one transaction from a JSON array."""
+    rows = validate_body(InventoryCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/inventory/{inventory_id}",
     response_model=InventoryRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_inventory(
     inventory_id: int,
     body: InventoryReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a inventory: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (inventory_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/inventory/{inventory_id}",
     response_model=InventoryRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_inventory(
     inventory_id: int,
     body: InventoryUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a inventory."""
     values = body.model_dump(exclude_unset=True)
     key = (inventory_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/inventory/{inventory_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_inventory(inventory_id: int, session: SessionDep) -> Response:
+def delete_inventory(
+    inventory_id: int,
+    request: Request,
+    session: SessionDep,
+) -> Response:
     """Delete a inventory."""
-    resource.delete(session, (inventory_id,))
+    key = (inventory_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -141,35 +175,37 @@ def delete_inventory(inventory_id: int, session: SessionDep) -> Response:
     "/film/{film_id}/inventory",
     response_model=InventoryPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_inventory_by_film(
     film_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the inventory rows of one film."""
     film_parent.require(session, (film_id,))
     where = resource.match(("film_id",), (film_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/store/{store_id}/inventory",
     response_model=InventoryPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_inventory_by_store(
     store_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the inventory rows of one store."""
     store_parent.require(session, (store_id,))
     where = resource.match(("store_id",), (store_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,21 +3,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
 from app.errors import responses
 from app.models.language import Language
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.language import (
     LanguageCreate,
     LanguageRead,
     LanguageReplace,
     LanguageUpdate,
 )
+from app.settings import get_settings
 
 
 class LanguagePage(BaseModel):
@@ -27,6 +37,8 @@ class LanguagePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["language"])
@@ -38,85 +50,107 @@ NULLABLE = ()
     "/language",
     response_model=LanguagePage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_language(request: Request, session: SessionDep) -> JSONResponse:
+def list_language(request: Request, session: SessionDep) -> Response:
     """List language rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/language/{language_id}",
     response_model=LanguageRead,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_language(
-    language_id: int,
-    request: Request,
-    session: SessionDep,
-) -> JSONResponse:
+def get_language(language_id: int, request: Request, session: SessionDep) -> Response:
     """Get one language by its key."""
+    key = (language_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (language_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/language",
     status_code=201,
-    response_model=LanguageRead,
+    response_model=LanguageRead | list[LanguageRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_language(body: LanguageCreate, session: SessionDep) -> JSONResponse:
-    """Create a language; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_language(
+    body: Annotated[LanguageCreate | list[LanguageCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a language, or several in one transaction from a JSON array."""
+    rows = validate_body(LanguageCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/language/{language_id}",
     response_model=LanguageRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_language(
     language_id: int,
     body: LanguageReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a language: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (language_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/language/{language_id}",
     response_model=LanguageRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_language(
     language_id: int,
     body: LanguageUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a language."""
     values = body.model_dump(exclude_unset=True)
     key = (language_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/language/{language_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_language(language_id: int, session: SessionDep) -> Response:
+def delete_language(
+    language_id: int,
+    request: Request,
+    session: SessionDep,
+) -> Response:
     """Delete a language."""
-    resource.delete(session, (language_id,))
+    key = (language_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)

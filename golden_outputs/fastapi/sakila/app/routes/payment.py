@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -14,7 +16,14 @@ from app.models.customer import Customer
 from app.models.payment import Payment
 from app.models.rental import Rental
 from app.models.staff import Staff
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.customer import CustomerRead
 from app.schemas.payment import (
     PaymentCreate,
@@ -24,6 +33,7 @@ from app.schemas.payment import (
 )
 from app.schemas.rental import RentalRead
 from app.schemas.staff import StaffRead
+from app.settings import get_settings
 
 
 class PaymentExpanded(PaymentRead):
@@ -41,6 +51,8 @@ class PaymentPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["payment"])
@@ -63,83 +75,105 @@ NULLABLE = ("rental_id",)
     "/payment",
     response_model=PaymentPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_payment(request: Request, session: SessionDep) -> JSONResponse:
+def list_payment(request: Request, session: SessionDep) -> Response:
     """List payment rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/payment/{payment_id}",
     response_model=PaymentExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_payment(payment_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_payment(payment_id: int, request: Request, session: SessionDep) -> Response:
     """Get one payment by its key."""
+    key = (payment_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (payment_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/payment",
     status_code=201,
-    response_model=PaymentRead,
+    response_model=PaymentRead | list[PaymentRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_payment(body: PaymentCreate, session: SessionDep) -> JSONResponse:
-    """Create a payment; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_payment(
+    body: Annotated[PaymentCreate | list[PaymentCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a payment, or several in one transaction from a JSON array."""
+    rows = validate_body(PaymentCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/payment/{payment_id}",
     response_model=PaymentRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_payment(
     payment_id: int,
     body: PaymentReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a payment: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (payment_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/payment/{payment_id}",
     response_model=PaymentRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def update_payment(
     payment_id: int,
     body: PaymentUpdate,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Update the given fields of a payment."""
     values = body.model_dump(exclude_unset=True)
     key = (payment_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/payment/{payment_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_payment(payment_id: int, session: SessionDep) -> Response:
+def delete_payment(payment_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a payment."""
-    resource.delete(session, (payment_id,))
+    key = (payment_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -147,54 +181,57 @@ def delete_payment(payment_id: int, session: SessionDep) -> Response:
     "/customer/{customer_id}/payment",
     response_model=PaymentPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_payment_by_customer(
     customer_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the payment rows of one customer."""
     customer_parent.require(session, (customer_id,))
     where = resource.match(("customer_id",), (customer_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/rental/{rental_id}/payment",
     response_model=PaymentPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_payment_by_rental(
     rental_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the payment rows of one rental."""
     rental_parent.require(session, (rental_id,))
     where = resource.match(("rental_id",), (rental_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/staff/{staff_id}/payment",
     response_model=PaymentPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_payment_by_staff(
     staff_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the payment rows of one staff."""
     staff_parent.require(session, (staff_id,))
     where = resource.match(("staff_id",), (staff_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from app.auth import ReadAccess
@@ -12,6 +11,7 @@ from app.db import SessionDep
 from app.errors import responses
 from app.models.sales_by_film_category import SalesByFilmCategory
 from app.query import Resource
+from app.responses import page_response
 from app.schemas.sales_by_film_category import SalesByFilmCategoryRead
 
 
@@ -22,6 +22,8 @@ class SalesByFilmCategoryPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["sales_by_film_category"])
@@ -37,9 +39,11 @@ resource = Resource(
     "/sales-by-film-category",
     response_model=SalesByFilmCategoryPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_sales_by_film_category(request: Request, session: SessionDep) -> JSONResponse:
+def list_sales_by_film_category(request: Request, session: SessionDep) -> Response:
     """List sales by film category rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))

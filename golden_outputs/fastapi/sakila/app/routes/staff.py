@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -13,10 +15,18 @@ from app.errors import responses
 from app.models.address import Address
 from app.models.staff import Staff
 from app.models.store import Store
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.address import AddressRead
 from app.schemas.staff import StaffCreate, StaffRead, StaffReplace, StaffUpdate
 from app.schemas.store import StoreRead
+from app.settings import get_settings
 
 
 class StaffExpanded(StaffRead):
@@ -33,6 +43,8 @@ class StaffPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["staff"])
@@ -48,79 +60,105 @@ NULLABLE = ("picture", "email", "password")
     "/staff",
     response_model=StaffPage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_staff(request: Request, session: SessionDep) -> JSONResponse:
+def list_staff(request: Request, session: SessionDep) -> Response:
     """List staff rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/staff/{staff_id}",
     response_model=StaffExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_staff(staff_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_staff(staff_id: int, request: Request, session: SessionDep) -> Response:
     """Get one staff by its key."""
+    key = (staff_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (staff_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/staff",
     status_code=201,
-    response_model=StaffRead,
+    response_model=StaffRead | list[StaffRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_staff(body: StaffCreate, session: SessionDep) -> JSONResponse:
-    """Create a staff; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_staff(
+    body: Annotated[StaffCreate | list[StaffCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a staff, or several in one transaction from a JSON array."""
+    rows = validate_body(StaffCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/staff/{staff_id}",
     response_model=StaffRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_staff(
     staff_id: int,
     body: StaffReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a staff: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (staff_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/staff/{staff_id}",
     response_model=StaffRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
-def update_staff(staff_id: int, body: StaffUpdate, session: SessionDep) -> JSONResponse:
+def update_staff(
+    staff_id: int,
+    body: StaffUpdate,
+    request: Request,
+    session: SessionDep,
+) -> JSONResponse:
     """Update the given fields of a staff."""
     values = body.model_dump(exclude_unset=True)
     key = (staff_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/staff/{staff_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_staff(staff_id: int, session: SessionDep) -> Response:
+def delete_staff(staff_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a staff."""
-    resource.delete(session, (staff_id,))
+    key = (staff_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -128,35 +166,37 @@ def delete_staff(staff_id: int, session: SessionDep) -> Response:
     "/address/{address_id}/staff",
     response_model=StaffPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_staff_by_address(
     address_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the staff rows of one address."""
     address_parent.require(session, (address_id,))
     where = resource.match(("address_id",), (address_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/store/{store_id}/staff",
     response_model=StaffPage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_staff_by_store(
     store_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the staff rows of one store."""
     store_parent.require(session, (store_id,))
     where = resource.match(("store_id",), (store_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, SkipValidation
 
 from app.auth import ReadAccess, WriteAccess
 from app.db import SessionDep
@@ -13,10 +15,18 @@ from app.errors import responses
 from app.models.address import Address
 from app.models.staff import Staff
 from app.models.store import Store
-from app.query import Resource
+from app.query import (
+    OPENAPI_CREATE,
+    OPENAPI_DELETE,
+    OPENAPI_WRITE,
+    Resource,
+    validate_body,
+)
+from app.responses import conditions, item_response, page_response, stored_response
 from app.schemas.address import AddressRead
 from app.schemas.staff import StaffRead
 from app.schemas.store import StoreCreate, StoreRead, StoreReplace, StoreUpdate
+from app.settings import get_settings
 
 
 class StoreExpanded(StoreRead):
@@ -33,6 +43,8 @@ class StorePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 router = APIRouter(tags=["store"])
@@ -48,79 +60,105 @@ NULLABLE = ()
     "/store",
     response_model=StorePage,
     dependencies=[ReadAccess],
-    responses=responses(422),
+    responses=responses(406, 422),
     openapi_extra=resource.list_openapi(),
 )
-def list_store(request: Request, session: SessionDep) -> JSONResponse:
+def list_store(request: Request, session: SessionDep) -> Response:
     """List store rows: paging, sorting and filters from the query string."""
-    return JSONResponse(resource.list_page(session, request.query_params.multi_items()))
+    params = request.query_params.multi_items()
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, accept=accept))
 
 
 @router.get(
     "/store/{store_id}",
     response_model=StoreExpanded,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 412, 422),
+    openapi_extra=resource.item_openapi(),
 )
-def get_store(store_id: int, request: Request, session: SessionDep) -> JSONResponse:
+def get_store(store_id: int, request: Request, session: SessionDep) -> Response:
     """Get one store by its key."""
+    key = (store_id,)
     params = request.query_params.multi_items()
-    return JSONResponse(resource.get_item(session, (store_id,), params))
+    accept = request.headers.get("accept")
+    item = resource.get_item(session, key, params, accept)
+    return item_response(item, request.headers)
 
 
 @router.post(
     "/store",
     status_code=201,
-    response_model=StoreRead,
+    response_model=StoreRead | list[StoreRead],
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 409, 413, 422),
+    openapi_extra=OPENAPI_CREATE,
 )
-def create_store(body: StoreCreate, session: SessionDep) -> JSONResponse:
-    """Create a store; answers the stored row and its Location."""
-    item = resource.create(session, body.model_dump(exclude_unset=True))
-    headers = {"Location": resource.location(item)}
-    return JSONResponse(item, status_code=201, headers=headers)
+def create_store(
+    body: Annotated[StoreCreate | list[StoreCreate], Body(), SkipValidation],
+    session: SessionDep,
+) -> JSONResponse:
+    """Create a store, or several in one transaction from a JSON array."""
+    rows = validate_body(StoreCreate, body, get_settings().bulk_max_rows)
+    if isinstance(rows, list):
+        values = [row.model_dump(exclude_unset=True) for row in rows]
+        return JSONResponse(resource.create_many(session, values), status_code=201)
+    item = resource.create(session, rows.model_dump(exclude_unset=True))
+    return stored_response(item, 201, resource.location(item))
 
 
 @router.put(
     "/store/{store_id}",
     response_model=StoreRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
 def replace_store(
     store_id: int,
     body: StoreReplace,
+    request: Request,
     session: SessionDep,
 ) -> JSONResponse:
     """Replace a store: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (store_id,)
-    return JSONResponse(resource.replace(session, key, values, NULLABLE))
+    checks = conditions(request.headers)
+    item = resource.replace(session, key, values, NULLABLE, checks)
+    return stored_response(item)
 
 
 @router.patch(
     "/store/{store_id}",
     response_model=StoreRead,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409, 422),
+    responses=responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=OPENAPI_WRITE,
 )
-def update_store(store_id: int, body: StoreUpdate, session: SessionDep) -> JSONResponse:
+def update_store(
+    store_id: int,
+    body: StoreUpdate,
+    request: Request,
+    session: SessionDep,
+) -> JSONResponse:
     """Update the given fields of a store."""
     values = body.model_dump(exclude_unset=True)
     key = (store_id,)
-    return JSONResponse(resource.update(session, key, values))
+    item = resource.update(session, key, values, conditions(request.headers))
+    return stored_response(item)
 
 
 @router.delete(
     "/store/{store_id}",
     status_code=204,
     dependencies=[WriteAccess],
-    responses=responses(401, 403, 404, 409),
+    responses=responses(401, 403, 404, 409, 412),
+    openapi_extra=OPENAPI_DELETE,
 )
-def delete_store(store_id: int, session: SessionDep) -> Response:
+def delete_store(store_id: int, request: Request, session: SessionDep) -> Response:
     """Delete a store."""
-    resource.delete(session, (store_id,))
+    key = (store_id,)
+    resource.delete(session, key, conditions(request.headers))
     return Response(status_code=204)
 
 
@@ -128,35 +166,37 @@ def delete_store(store_id: int, session: SessionDep) -> Response:
     "/address/{address_id}/store",
     response_model=StorePage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_store_by_address(
     address_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the store rows of one address."""
     address_parent.require(session, (address_id,))
     where = resource.match(("address_id",), (address_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))
 
 
 @router.get(
     "/staff/{staff_id}/store-by-manager-staff",
     response_model=StorePage,
     dependencies=[ReadAccess],
-    responses=responses(404, 422),
+    responses=responses(404, 406, 422),
     openapi_extra=resource.list_openapi(),
 )
 def list_store_by_manager_staff(
     staff_id: int,
     request: Request,
     session: SessionDep,
-) -> JSONResponse:
+) -> Response:
     """List the store rows of one staff."""
     staff_parent.require(session, (staff_id,))
     where = resource.match(("manager_staff_id",), (staff_id,))
     params = request.query_params.multi_items()
-    return JSONResponse(resource.list_page(session, params, where))
+    accept = request.headers.get("accept")
+    return page_response(resource.list_answer(session, params, where, accept))

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -20,7 +20,7 @@ class AddressBase(WriteSchema):
     city_id: int
     postal_code: str | None = Field(default=None, max_length=10)
     phone: str = Field(max_length=20)
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class AddressCreate(AddressBase):
@@ -52,7 +52,7 @@ class AddressUpdate(UpdateSchema):
     city_id: int | None = None
     postal_code: str | None = Field(default=None, max_length=10)
     phone: str | None = Field(default=None, max_length=20)
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class AddressRead(ReadSchema):
@@ -65,4 +65,4 @@ class AddressRead(ReadSchema):
     city_id: int
     postal_code: str | None
     phone: str
-    last_update: datetime
+    last_update: LocalDateTime

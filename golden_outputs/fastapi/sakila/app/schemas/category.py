@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -15,7 +15,7 @@ class CategoryBase(WriteSchema):
     """The fields of a category that a client writes."""
 
     name: str = Field(max_length=25)
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class CategoryCreate(CategoryBase):
@@ -36,7 +36,7 @@ class CategoryUpdate(UpdateSchema):
     required: ClassVar[tuple[str, ...]] = ("last_update", "name")
 
     name: str | None = Field(default=None, max_length=25)
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class CategoryRead(ReadSchema):
@@ -44,4 +44,4 @@ class CategoryRead(ReadSchema):
 
     category_id: int
     name: str
-    last_update: datetime
+    last_update: LocalDateTime

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -30,7 +30,7 @@ class FilmBase(WriteSchema):
     )
     rating: Literal["G", "PG", "PG-13", "R", "NC-17"] | None = None
     special_features: str | None = Field(default=None, max_length=100)
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class FilmCreate(FilmBase):
@@ -72,7 +72,7 @@ class FilmUpdate(UpdateSchema):
     )
     rating: Literal["G", "PG", "PG-13", "R", "NC-17"] | None = None
     special_features: str | None = Field(default=None, max_length=100)
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class FilmRead(ReadSchema):
@@ -90,4 +90,4 @@ class FilmRead(ReadSchema):
     replacement_cost: Decimal
     rating: Literal["G", "PG", "PG-13", "R", "NC-17"] | None
     special_features: str | None
-    last_update: datetime
+    last_update: LocalDateTime

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
 class FilmActorBase(WriteSchema):
     """The fields of a film actor that a client writes."""
 
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class FilmActorCreate(FilmActorBase):
@@ -34,7 +34,7 @@ class FilmActorUpdate(UpdateSchema):
 
     required: ClassVar[tuple[str, ...]] = ("last_update",)
 
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class FilmActorRead(ReadSchema):
@@ -42,4 +42,4 @@ class FilmActorRead(ReadSchema):
 
     actor_id: int
     film_id: int
-    last_update: datetime
+    last_update: LocalDateTime

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -15,7 +15,7 @@ class LanguageBase(WriteSchema):
     """The fields of a language that a client writes."""
 
     name: str = Field(max_length=20)
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class LanguageCreate(LanguageBase):
@@ -36,7 +36,7 @@ class LanguageUpdate(UpdateSchema):
     required: ClassVar[tuple[str, ...]] = ("last_update", "name")
 
     name: str | None = Field(default=None, max_length=20)
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class LanguageRead(ReadSchema):
@@ -44,4 +44,4 @@ class LanguageRead(ReadSchema):
 
     language_id: int
     name: str
-    last_update: datetime
+    last_update: LocalDateTime

@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.album import Album
 from app.models.artist import Artist
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.album import AlbumCreate, AlbumRead, AlbumReplace, AlbumUpdate
 from app.schemas.artist import ArtistRead
 
@@ -30,6 +35,8 @@ class AlbumPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("album", __name__)
@@ -40,59 +47,91 @@ NULLABLE = ()
 
 
 @blueprint.get("/album")
-@operation(AlbumPage, errors=(422,), openapi=resource.list_openapi())
-def list_album() -> dict[str, Any]:
+@operation(AlbumPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_album() -> Answer:
     """List album rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/album/<album_id>")
-@operation(AlbumExpanded, errors=(404, 422))
-def get_album(album_id: int) -> dict[str, Any]:
+@operation(AlbumExpanded, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_album(album_id: int) -> Answer:
     """Get one album by its key."""
     key = (album_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/album")
-@operation(AlbumRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_album(body: AlbumCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a album; answers the stored row and its Location."""
+@operation(
+    AlbumRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_album(body: AlbumCreate | list[AlbumCreate]) -> Answer:
+    """Create a album, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/album/<album_id>")
-@operation(AlbumRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_album(album_id: int, body: AlbumReplace) -> dict[str, Any]:
+@operation(
+    AlbumRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_album(album_id: int, body: AlbumReplace) -> Answer:
     """Replace a album: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (album_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/album/<album_id>")
-@operation(AlbumRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_album(album_id: int, body: AlbumUpdate) -> dict[str, Any]:
+@operation(
+    AlbumRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_album(album_id: int, body: AlbumUpdate) -> Answer:
     """Update the given fields of a album."""
     values = body.model_dump(exclude_unset=True)
     key = (album_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/album/<album_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_album(album_id: int) -> tuple[str, int]:
     """Delete a album."""
-    resource.delete(get_session(), (album_id,))
+    key = (album_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/artist/<artist_id>/album")
-@operation(AlbumPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_album_by_artist(artist_id: int) -> dict[str, Any]:
+@operation(AlbumPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_album_by_artist(artist_id: int) -> Answer:
     """List the album rows of one artist."""
     session = get_session()
     artist_parent.require(session, (artist_id,))
     where = resource.match(("artist_id",), (artist_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

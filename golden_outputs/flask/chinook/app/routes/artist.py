@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.artist import Artist
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.artist import ArtistCreate, ArtistRead, ArtistReplace, ArtistUpdate
 
 
@@ -22,6 +27,8 @@ class ArtistPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("artist", __name__)
@@ -30,49 +37,80 @@ NULLABLE = ("name",)
 
 
 @blueprint.get("/artist")
-@operation(ArtistPage, errors=(422,), openapi=resource.list_openapi())
-def list_artist() -> dict[str, Any]:
+@operation(ArtistPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_artist() -> Answer:
     """List artist rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/artist/<artist_id>")
-@operation(ArtistRead, errors=(404, 422))
-def get_artist(artist_id: int) -> dict[str, Any]:
+@operation(ArtistRead, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_artist(artist_id: int) -> Answer:
     """Get one artist by its key."""
     key = (artist_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/artist")
-@operation(ArtistRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_artist(body: ArtistCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a artist; answers the stored row and its Location."""
+@operation(
+    ArtistRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_artist(body: ArtistCreate | list[ArtistCreate]) -> Answer:
+    """Create a artist, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/artist/<artist_id>")
-@operation(ArtistRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_artist(artist_id: int, body: ArtistReplace) -> dict[str, Any]:
+@operation(
+    ArtistRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_artist(artist_id: int, body: ArtistReplace) -> Answer:
     """Replace a artist: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (artist_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/artist/<artist_id>")
-@operation(ArtistRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_artist(artist_id: int, body: ArtistUpdate) -> dict[str, Any]:
+@operation(
+    ArtistRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_artist(artist_id: int, body: ArtistUpdate) -> Answer:
     """Update the given fields of a artist."""
     values = body.model_dump(exclude_unset=True)
     key = (artist_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/artist/<artist_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_artist(artist_id: int) -> tuple[str, int]:
     """Delete a artist."""
-    resource.delete(get_session(), (artist_id,))
+    key = (artist_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204

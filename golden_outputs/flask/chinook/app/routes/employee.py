@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.employee import Employee
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.employee import (
     EmployeeCreate,
     EmployeeRead,
@@ -33,6 +38,8 @@ class EmployeePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("employee", __name__)
@@ -55,59 +62,95 @@ NULLABLE = (
 
 
 @blueprint.get("/employee")
-@operation(EmployeePage, errors=(422,), openapi=resource.list_openapi())
-def list_employee() -> dict[str, Any]:
+@operation(EmployeePage, errors=(406, 422), openapi=resource.list_openapi())
+def list_employee() -> Answer:
     """List employee rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/employee/<employee_id>")
-@operation(EmployeeExpanded, errors=(404, 422))
-def get_employee(employee_id: int) -> dict[str, Any]:
+@operation(
+    EmployeeExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_employee(employee_id: int) -> Answer:
     """Get one employee by its key."""
     key = (employee_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/employee")
-@operation(EmployeeRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_employee(body: EmployeeCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a employee; answers the stored row and its Location."""
+@operation(
+    EmployeeRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_employee(body: EmployeeCreate | list[EmployeeCreate]) -> Answer:
+    """Create a employee, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/employee/<employee_id>")
-@operation(EmployeeRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_employee(employee_id: int, body: EmployeeReplace) -> dict[str, Any]:
+@operation(
+    EmployeeRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_employee(employee_id: int, body: EmployeeReplace) -> Answer:
     """Replace a employee: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (employee_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/employee/<employee_id>")
-@operation(EmployeeRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_employee(employee_id: int, body: EmployeeUpdate) -> dict[str, Any]:
+@operation(
+    EmployeeRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_employee(employee_id: int, body: EmployeeUpdate) -> Answer:
     """Update the given fields of a employee."""
     values = body.model_dump(exclude_unset=True)
     key = (employee_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/employee/<employee_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_employee(employee_id: int) -> tuple[str, int]:
     """Delete a employee."""
-    resource.delete(get_session(), (employee_id,))
+    key = (employee_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/employee/<employee_id>/employee")
-@operation(EmployeePage, errors=(404, 422), openapi=resource.list_openapi())
-def list_employee_by_reports_to_employee(employee_id: int) -> dict[str, Any]:
+@operation(EmployeePage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_employee_by_reports_to_employee(employee_id: int) -> Answer:
     """List the employee rows of one employee."""
     session = get_session()
     resource.require(session, (employee_id,))
     where = resource.match(("reports_to",), (employee_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.genre import Genre
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.genre import GenreCreate, GenreRead, GenreReplace, GenreUpdate
 
 
@@ -22,6 +27,8 @@ class GenrePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("genre", __name__)
@@ -30,49 +37,80 @@ NULLABLE = ("name",)
 
 
 @blueprint.get("/genre")
-@operation(GenrePage, errors=(422,), openapi=resource.list_openapi())
-def list_genre() -> dict[str, Any]:
+@operation(GenrePage, errors=(406, 422), openapi=resource.list_openapi())
+def list_genre() -> Answer:
     """List genre rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/genre/<genre_id>")
-@operation(GenreRead, errors=(404, 422))
-def get_genre(genre_id: int) -> dict[str, Any]:
+@operation(GenreRead, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_genre(genre_id: int) -> Answer:
     """Get one genre by its key."""
     key = (genre_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/genre")
-@operation(GenreRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_genre(body: GenreCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a genre; answers the stored row and its Location."""
+@operation(
+    GenreRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_genre(body: GenreCreate | list[GenreCreate]) -> Answer:
+    """Create a genre, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/genre/<genre_id>")
-@operation(GenreRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_genre(genre_id: int, body: GenreReplace) -> dict[str, Any]:
+@operation(
+    GenreRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_genre(genre_id: int, body: GenreReplace) -> Answer:
     """Replace a genre: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (genre_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/genre/<genre_id>")
-@operation(GenreRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_genre(genre_id: int, body: GenreUpdate) -> dict[str, Any]:
+@operation(
+    GenreRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_genre(genre_id: int, body: GenreUpdate) -> Answer:
     """Update the given fields of a genre."""
     values = body.model_dump(exclude_unset=True)
     key = (genre_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/genre/<genre_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_genre(genre_id: int) -> tuple[str, int]:
     """Delete a genre."""
-    resource.delete(get_session(), (genre_id,))
+    key = (genre_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204

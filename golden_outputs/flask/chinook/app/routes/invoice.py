@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.customer import Customer
 from app.models.invoice import Invoice
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.customer import CustomerRead
 from app.schemas.invoice import (
     InvoiceCreate,
@@ -35,6 +40,8 @@ class InvoicePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("invoice", __name__)
@@ -56,59 +63,95 @@ NULLABLE = (
 
 
 @blueprint.get("/invoice")
-@operation(InvoicePage, errors=(422,), openapi=resource.list_openapi())
-def list_invoice() -> dict[str, Any]:
+@operation(InvoicePage, errors=(406, 422), openapi=resource.list_openapi())
+def list_invoice() -> Answer:
     """List invoice rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/invoice/<invoice_id>")
-@operation(InvoiceExpanded, errors=(404, 422))
-def get_invoice(invoice_id: int) -> dict[str, Any]:
+@operation(
+    InvoiceExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_invoice(invoice_id: int) -> Answer:
     """Get one invoice by its key."""
     key = (invoice_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/invoice")
-@operation(InvoiceRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_invoice(body: InvoiceCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a invoice; answers the stored row and its Location."""
+@operation(
+    InvoiceRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_invoice(body: InvoiceCreate | list[InvoiceCreate]) -> Answer:
+    """Create a invoice, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/invoice/<invoice_id>")
-@operation(InvoiceRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_invoice(invoice_id: int, body: InvoiceReplace) -> dict[str, Any]:
+@operation(
+    InvoiceRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_invoice(invoice_id: int, body: InvoiceReplace) -> Answer:
     """Replace a invoice: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (invoice_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/invoice/<invoice_id>")
-@operation(InvoiceRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_invoice(invoice_id: int, body: InvoiceUpdate) -> dict[str, Any]:
+@operation(
+    InvoiceRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_invoice(invoice_id: int, body: InvoiceUpdate) -> Answer:
     """Update the given fields of a invoice."""
     values = body.model_dump(exclude_unset=True)
     key = (invoice_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/invoice/<invoice_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_invoice(invoice_id: int) -> tuple[str, int]:
     """Delete a invoice."""
-    resource.delete(get_session(), (invoice_id,))
+    key = (invoice_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/customer/<customer_id>/invoice")
-@operation(InvoicePage, errors=(404, 422), openapi=resource.list_openapi())
-def list_invoice_by_customer(customer_id: int) -> dict[str, Any]:
+@operation(InvoicePage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_invoice_by_customer(customer_id: int) -> Answer:
     """List the invoice rows of one customer."""
     session = get_session()
     customer_parent.require(session, (customer_id,))
     where = resource.match(("customer_id",), (customer_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

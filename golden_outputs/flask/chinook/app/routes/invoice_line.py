@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -13,7 +11,14 @@ from app.models.invoice import Invoice
 from app.models.invoice_line import InvoiceLine
 from app.models.track import Track
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.invoice import InvoiceRead
 from app.schemas.invoice_line import (
     InvoiceLineCreate,
@@ -38,6 +43,8 @@ class InvoiceLinePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("invoice_line", __name__)
@@ -55,77 +62,106 @@ NULLABLE = ()
 
 
 @blueprint.get("/invoice-line")
-@operation(InvoiceLinePage, errors=(422,), openapi=resource.list_openapi())
-def list_invoice_line() -> dict[str, Any]:
+@operation(InvoiceLinePage, errors=(406, 422), openapi=resource.list_openapi())
+def list_invoice_line() -> Answer:
     """List invoice line rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/invoice-line/<invoice_line_id>")
-@operation(InvoiceLineExpanded, errors=(404, 422))
-def get_invoice_line(invoice_line_id: int) -> dict[str, Any]:
+@operation(
+    InvoiceLineExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_invoice_line(invoice_line_id: int) -> Answer:
     """Get one invoice line by its key."""
     key = (invoice_line_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/invoice-line")
-@operation(InvoiceLineRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_invoice_line(
-    body: InvoiceLineCreate,
-) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a invoice line; answers the stored row and its Location."""
+@operation(
+    InvoiceLineRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_invoice_line(body: InvoiceLineCreate | list[InvoiceLineCreate]) -> Answer:
+    """Create a invoice line, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/invoice-line/<invoice_line_id>")
-@operation(InvoiceLineRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_invoice_line(
-    invoice_line_id: int,
-    body: InvoiceLineReplace,
-) -> dict[str, Any]:
+@operation(
+    InvoiceLineRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_invoice_line(invoice_line_id: int, body: InvoiceLineReplace) -> Answer:
     """Replace a invoice line: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (invoice_line_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/invoice-line/<invoice_line_id>")
-@operation(InvoiceLineRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_invoice_line(
-    invoice_line_id: int,
-    body: InvoiceLineUpdate,
-) -> dict[str, Any]:
+@operation(
+    InvoiceLineRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_invoice_line(invoice_line_id: int, body: InvoiceLineUpdate) -> Answer:
     """Update the given fields of a invoice line."""
     values = body.model_dump(exclude_unset=True)
     key = (invoice_line_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/invoice-line/<invoice_line_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_invoice_line(invoice_line_id: int) -> tuple[str, int]:
     """Delete a invoice line."""
-    resource.delete(get_session(), (invoice_line_id,))
+    key = (invoice_line_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/invoice/<invoice_id>/invoice-line")
-@operation(InvoiceLinePage, errors=(404, 422), openapi=resource.list_openapi())
-def list_invoice_line_by_invoice(invoice_id: int) -> dict[str, Any]:
+@operation(InvoiceLinePage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_invoice_line_by_invoice(invoice_id: int) -> Answer:
     """List the invoice line rows of one invoice."""
     session = get_session()
     invoice_parent.require(session, (invoice_id,))
     where = resource.match(("invoice_id",), (invoice_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/track/<track_id>/invoice-line")
-@operation(InvoiceLinePage, errors=(404, 422), openapi=resource.list_openapi())
-def list_invoice_line_by_track(track_id: int) -> dict[str, Any]:
+@operation(InvoiceLinePage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_invoice_line_by_track(track_id: int) -> Answer:
     """List the invoice line rows of one track."""
     session = get_session()
     track_parent.require(session, (track_id,))
     where = resource.match(("track_id",), (track_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.media_type import MediaType
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.media_type import (
     MediaTypeCreate,
     MediaTypeRead,
@@ -27,6 +32,8 @@ class MediaTypePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("media_type", __name__)
@@ -40,51 +47,80 @@ NULLABLE = ("name",)
 
 
 @blueprint.get("/media-type")
-@operation(MediaTypePage, errors=(422,), openapi=resource.list_openapi())
-def list_media_type() -> dict[str, Any]:
+@operation(MediaTypePage, errors=(406, 422), openapi=resource.list_openapi())
+def list_media_type() -> Answer:
     """List media type rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/media-type/<media_type_id>")
-@operation(MediaTypeRead, errors=(404, 422))
-def get_media_type(media_type_id: int) -> dict[str, Any]:
+@operation(MediaTypeRead, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_media_type(media_type_id: int) -> Answer:
     """Get one media type by its key."""
     key = (media_type_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/media-type")
-@operation(MediaTypeRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_media_type(
-    body: MediaTypeCreate,
-) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a media type; answers the stored row and its Location."""
+@operation(
+    MediaTypeRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_media_type(body: MediaTypeCreate | list[MediaTypeCreate]) -> Answer:
+    """Create a media type, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/media-type/<media_type_id>")
-@operation(MediaTypeRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_media_type(media_type_id: int, body: MediaTypeReplace) -> dict[str, Any]:
+@operation(
+    MediaTypeRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_media_type(media_type_id: int, body: MediaTypeReplace) -> Answer:
     """Replace a media type: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (media_type_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/media-type/<media_type_id>")
-@operation(MediaTypeRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_media_type(media_type_id: int, body: MediaTypeUpdate) -> dict[str, Any]:
+@operation(
+    MediaTypeRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_media_type(media_type_id: int, body: MediaTypeUpdate) -> Answer:
     """Update the given fields of a media type."""
     values = body.model_dump(exclude_unset=True)
     key = (media_type_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/media-type/<media_type_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_media_type(media_type_id: int) -> tuple[str, int]:
     """Delete a media type."""
-    resource.delete(get_session(), (media_type_id,))
+    key = (media_type_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204

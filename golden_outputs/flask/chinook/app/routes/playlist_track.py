@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -13,7 +11,14 @@ from app.models.playlist import Playlist
 from app.models.playlist_track import PlaylistTrack
 from app.models.track import Track
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.playlist import PlaylistRead
 from app.schemas.playlist_track import (
     PlaylistTrackCreate,
@@ -38,6 +43,8 @@ class PlaylistTrackPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("playlist_track", __name__)
@@ -60,79 +67,116 @@ NULLABLE = ()
 
 
 @blueprint.get("/playlist-track")
-@operation(PlaylistTrackPage, errors=(422,), openapi=resource.list_openapi())
-def list_playlist_track() -> dict[str, Any]:
+@operation(PlaylistTrackPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_playlist_track() -> Answer:
     """List playlist track rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/playlist-track/<playlist_id>/<track_id>")
-@operation(PlaylistTrackExpanded, errors=(404, 422))
-def get_playlist_track(playlist_id: int, track_id: int) -> dict[str, Any]:
+@operation(
+    PlaylistTrackExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_playlist_track(playlist_id: int, track_id: int) -> Answer:
     """Get one playlist track by its key."""
     key = (playlist_id, track_id)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/playlist-track")
-@operation(PlaylistTrackRead, status=201, access="write", errors=(401, 403, 409, 422))
+@operation(
+    PlaylistTrackRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
 def create_playlist_track(
-    body: PlaylistTrackCreate,
-) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a playlist track; answers the stored row and its Location."""
+    body: PlaylistTrackCreate | list[PlaylistTrackCreate],
+) -> Answer:
+    """Create a playlist track, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/playlist-track/<playlist_id>/<track_id>")
-@operation(PlaylistTrackRead, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    PlaylistTrackRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
 def replace_playlist_track(
     playlist_id: int,
     track_id: int,
     body: PlaylistTrackReplace,
-) -> dict[str, Any]:
+) -> Answer:
     """Replace a playlist track: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (playlist_id, track_id)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/playlist-track/<playlist_id>/<track_id>")
-@operation(PlaylistTrackRead, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    PlaylistTrackRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
 def update_playlist_track(
     playlist_id: int,
     track_id: int,
     body: PlaylistTrackUpdate,
-) -> dict[str, Any]:
+) -> Answer:
     """Update the given fields of a playlist track."""
     values = body.model_dump(exclude_unset=True)
     key = (playlist_id, track_id)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/playlist-track/<playlist_id>/<track_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_playlist_track(playlist_id: int, track_id: int) -> tuple[str, int]:
     """Delete a playlist track."""
-    resource.delete(get_session(), (playlist_id, track_id))
+    key = (playlist_id, track_id)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/playlist/<playlist_id>/playlist-track")
-@operation(PlaylistTrackPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_playlist_track_by_playlist(playlist_id: int) -> dict[str, Any]:
+@operation(PlaylistTrackPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_playlist_track_by_playlist(playlist_id: int) -> Answer:
     """List the playlist track rows of one playlist."""
     session = get_session()
     playlist_parent.require(session, (playlist_id,))
     where = resource.match(("playlist_id",), (playlist_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/track/<track_id>/playlist-track")
-@operation(PlaylistTrackPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_playlist_track_by_track(track_id: int) -> dict[str, Any]:
+@operation(PlaylistTrackPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_playlist_track_by_track(track_id: int) -> Answer:
     """List the playlist track rows of one track."""
     session = get_session()
     track_parent.require(session, (track_id,))
     where = resource.match(("track_id",), (track_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

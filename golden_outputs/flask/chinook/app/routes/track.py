@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -14,7 +12,14 @@ from app.models.genre import Genre
 from app.models.media_type import MediaType
 from app.models.track import Track
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.album import AlbumRead
 from app.schemas.genre import GenreRead
 from app.schemas.media_type import MediaTypeRead
@@ -36,6 +41,8 @@ class TrackPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("track", __name__)
@@ -55,79 +62,113 @@ NULLABLE = ("album_id", "genre_id", "composer", "bytes_")
 
 
 @blueprint.get("/track")
-@operation(TrackPage, errors=(422,), openapi=resource.list_openapi())
-def list_track() -> dict[str, Any]:
+@operation(TrackPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_track() -> Answer:
     """List track rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/track/<track_id>")
-@operation(TrackExpanded, errors=(404, 422))
-def get_track(track_id: int) -> dict[str, Any]:
+@operation(TrackExpanded, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_track(track_id: int) -> Answer:
     """Get one track by its key."""
     key = (track_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/track")
-@operation(TrackRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_track(body: TrackCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a track; answers the stored row and its Location."""
+@operation(
+    TrackRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_track(body: TrackCreate | list[TrackCreate]) -> Answer:
+    """Create a track, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/track/<track_id>")
-@operation(TrackRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_track(track_id: int, body: TrackReplace) -> dict[str, Any]:
+@operation(
+    TrackRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_track(track_id: int, body: TrackReplace) -> Answer:
     """Replace a track: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (track_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/track/<track_id>")
-@operation(TrackRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_track(track_id: int, body: TrackUpdate) -> dict[str, Any]:
+@operation(
+    TrackRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_track(track_id: int, body: TrackUpdate) -> Answer:
     """Update the given fields of a track."""
     values = body.model_dump(exclude_unset=True)
     key = (track_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/track/<track_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_track(track_id: int) -> tuple[str, int]:
     """Delete a track."""
-    resource.delete(get_session(), (track_id,))
+    key = (track_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/album/<album_id>/track")
-@operation(TrackPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_track_by_album(album_id: int) -> dict[str, Any]:
+@operation(TrackPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_track_by_album(album_id: int) -> Answer:
     """List the track rows of one album."""
     session = get_session()
     album_parent.require(session, (album_id,))
     where = resource.match(("album_id",), (album_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/genre/<genre_id>/track")
-@operation(TrackPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_track_by_genre(genre_id: int) -> dict[str, Any]:
+@operation(TrackPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_track_by_genre(genre_id: int) -> Answer:
     """List the track rows of one genre."""
     session = get_session()
     genre_parent.require(session, (genre_id,))
     where = resource.match(("genre_id",), (genre_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/media-type/<media_type_id>/track")
-@operation(TrackPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_track_by_media_type(media_type_id: int) -> dict[str, Any]:
+@operation(TrackPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_track_by_media_type(media_type_id: int) -> Answer:
     """List the track rows of one media type."""
     session = get_session()
     media_type_parent.require(session, (media_type_id,))
     where = resource.match(("media_type_id",), (media_type_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

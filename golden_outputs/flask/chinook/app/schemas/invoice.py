@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -16,7 +16,7 @@ class InvoiceBase(WriteSchema):
     """The fields of a invoice that a client writes."""
 
     customer_id: int
-    invoice_date: datetime
+    invoice_date: LocalDateTime
     billing_address: str | None = Field(default=None, max_length=70)
     billing_city: str | None = Field(default=None, max_length=40)
     billing_state: str | None = Field(default=None, max_length=40)
@@ -43,7 +43,7 @@ class InvoiceUpdate(UpdateSchema):
     required: ClassVar[tuple[str, ...]] = ("customer_id", "invoice_date", "total")
 
     customer_id: int | None = None
-    invoice_date: datetime | None = None
+    invoice_date: LocalDateTime | None = None
     billing_address: str | None = Field(default=None, max_length=70)
     billing_city: str | None = Field(default=None, max_length=40)
     billing_state: str | None = Field(default=None, max_length=40)
@@ -57,7 +57,7 @@ class InvoiceRead(ReadSchema):
 
     invoice_id: int
     customer_id: int
-    invoice_date: datetime
+    invoice_date: LocalDateTime
     billing_address: str | None
     billing_city: str | None
     billing_state: str | None

@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.actor import Actor
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.actor import ActorCreate, ActorRead, ActorReplace, ActorUpdate
 
 
@@ -22,6 +27,8 @@ class ActorPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("actor", __name__)
@@ -30,49 +37,80 @@ NULLABLE = ()
 
 
 @blueprint.get("/actor")
-@operation(ActorPage, errors=(422,), openapi=resource.list_openapi())
-def list_actor() -> dict[str, Any]:
+@operation(ActorPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_actor() -> Answer:
     """List actor rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/actor/<actor_id>")
-@operation(ActorRead, errors=(404, 422))
-def get_actor(actor_id: int) -> dict[str, Any]:
+@operation(ActorRead, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_actor(actor_id: int) -> Answer:
     """Get one actor by its key."""
     key = (actor_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/actor")
-@operation(ActorRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_actor(body: ActorCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a actor; answers the stored row and its Location."""
+@operation(
+    ActorRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_actor(body: ActorCreate | list[ActorCreate]) -> Answer:
+    """Create a actor, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/actor/<actor_id>")
-@operation(ActorRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_actor(actor_id: int, body: ActorReplace) -> dict[str, Any]:
+@operation(
+    ActorRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_actor(actor_id: int, body: ActorReplace) -> Answer:
     """Replace a actor: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (actor_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/actor/<actor_id>")
-@operation(ActorRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_actor(actor_id: int, body: ActorUpdate) -> dict[str, Any]:
+@operation(
+    ActorRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_actor(actor_id: int, body: ActorUpdate) -> Answer:
     """Update the given fields of a actor."""
     values = body.model_dump(exclude_unset=True)
     key = (actor_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/actor/<actor_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_actor(actor_id: int) -> tuple[str, int]:
     """Delete a actor."""
-    resource.delete(get_session(), (actor_id,))
+    key = (actor_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204

@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.address import Address
 from app.models.city import City
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.address import (
     AddressCreate,
     AddressRead,
@@ -35,6 +40,8 @@ class AddressPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("address", __name__)
@@ -45,59 +52,95 @@ NULLABLE = ("address2", "postal_code")
 
 
 @blueprint.get("/address")
-@operation(AddressPage, errors=(422,), openapi=resource.list_openapi())
-def list_address() -> dict[str, Any]:
+@operation(AddressPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_address() -> Answer:
     """List address rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/address/<address_id>")
-@operation(AddressExpanded, errors=(404, 422))
-def get_address(address_id: int) -> dict[str, Any]:
+@operation(
+    AddressExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_address(address_id: int) -> Answer:
     """Get one address by its key."""
     key = (address_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/address")
-@operation(AddressRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_address(body: AddressCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a address; answers the stored row and its Location."""
+@operation(
+    AddressRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_address(body: AddressCreate | list[AddressCreate]) -> Answer:
+    """Create a address, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/address/<address_id>")
-@operation(AddressRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_address(address_id: int, body: AddressReplace) -> dict[str, Any]:
+@operation(
+    AddressRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_address(address_id: int, body: AddressReplace) -> Answer:
     """Replace a address: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (address_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/address/<address_id>")
-@operation(AddressRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_address(address_id: int, body: AddressUpdate) -> dict[str, Any]:
+@operation(
+    AddressRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_address(address_id: int, body: AddressUpdate) -> Answer:
     """Update the given fields of a address."""
     values = body.model_dump(exclude_unset=True)
     key = (address_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/address/<address_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_address(address_id: int) -> tuple[str, int]:
     """Delete a address."""
-    resource.delete(get_session(), (address_id,))
+    key = (address_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/city/<city_id>/address")
-@operation(AddressPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_address_by_city(city_id: int) -> dict[str, Any]:
+@operation(AddressPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_address_by_city(city_id: int) -> Answer:
     """List the address rows of one city."""
     session = get_session()
     city_parent.require(session, (city_id,))
     where = resource.match(("city_id",), (city_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

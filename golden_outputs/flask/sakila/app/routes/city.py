@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.city import City
 from app.models.country import Country
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.city import CityCreate, CityRead, CityReplace, CityUpdate
 from app.schemas.country import CountryRead
 
@@ -30,6 +35,8 @@ class CityPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("city", __name__)
@@ -40,59 +47,91 @@ NULLABLE = ()
 
 
 @blueprint.get("/city")
-@operation(CityPage, errors=(422,), openapi=resource.list_openapi())
-def list_city() -> dict[str, Any]:
+@operation(CityPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_city() -> Answer:
     """List city rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/city/<city_id>")
-@operation(CityExpanded, errors=(404, 422))
-def get_city(city_id: int) -> dict[str, Any]:
+@operation(CityExpanded, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_city(city_id: int) -> Answer:
     """Get one city by its key."""
     key = (city_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/city")
-@operation(CityRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_city(body: CityCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a city; answers the stored row and its Location."""
+@operation(
+    CityRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_city(body: CityCreate | list[CityCreate]) -> Answer:
+    """Create a city, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/city/<city_id>")
-@operation(CityRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_city(city_id: int, body: CityReplace) -> dict[str, Any]:
+@operation(
+    CityRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_city(city_id: int, body: CityReplace) -> Answer:
     """Replace a city: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (city_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/city/<city_id>")
-@operation(CityRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_city(city_id: int, body: CityUpdate) -> dict[str, Any]:
+@operation(
+    CityRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_city(city_id: int, body: CityUpdate) -> Answer:
     """Update the given fields of a city."""
     values = body.model_dump(exclude_unset=True)
     key = (city_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/city/<city_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_city(city_id: int) -> tuple[str, int]:
     """Delete a city."""
-    resource.delete(get_session(), (city_id,))
+    key = (city_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/country/<country_id>/city")
-@operation(CityPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_city_by_country(country_id: int) -> dict[str, Any]:
+@operation(CityPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_city_by_country(country_id: int) -> Answer:
     """List the city rows of one country."""
     session = get_session()
     country_parent.require(session, (country_id,))
     where = resource.match(("country_id",), (country_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.country import Country
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.country import (
     CountryCreate,
     CountryRead,
@@ -27,6 +32,8 @@ class CountryPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("country", __name__)
@@ -35,49 +42,80 @@ NULLABLE = ("last_update",)
 
 
 @blueprint.get("/country")
-@operation(CountryPage, errors=(422,), openapi=resource.list_openapi())
-def list_country() -> dict[str, Any]:
+@operation(CountryPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_country() -> Answer:
     """List country rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/country/<country_id>")
-@operation(CountryRead, errors=(404, 422))
-def get_country(country_id: int) -> dict[str, Any]:
+@operation(CountryRead, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_country(country_id: int) -> Answer:
     """Get one country by its key."""
     key = (country_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/country")
-@operation(CountryRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_country(body: CountryCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a country; answers the stored row and its Location."""
+@operation(
+    CountryRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_country(body: CountryCreate | list[CountryCreate]) -> Answer:
+    """Create a country, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/country/<country_id>")
-@operation(CountryRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_country(country_id: int, body: CountryReplace) -> dict[str, Any]:
+@operation(
+    CountryRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_country(country_id: int, body: CountryReplace) -> Answer:
     """Replace a country: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (country_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/country/<country_id>")
-@operation(CountryRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_country(country_id: int, body: CountryUpdate) -> dict[str, Any]:
+@operation(
+    CountryRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_country(country_id: int, body: CountryUpdate) -> Answer:
     """Update the given fields of a country."""
     values = body.model_dump(exclude_unset=True)
     key = (country_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/country/<country_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_country(country_id: int) -> tuple[str, int]:
     """Delete a country."""
-    resource.delete(get_session(), (country_id,))
+    key = (country_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -13,7 +11,14 @@ from app.models.address import Address
 from app.models.customer import Customer
 from app.models.store import Store
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.address import AddressRead
 from app.schemas.customer import (
     CustomerCreate,
@@ -38,6 +43,8 @@ class CustomerPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("customer", __name__)
@@ -50,69 +57,106 @@ NULLABLE = ("email",)
 
 
 @blueprint.get("/customer")
-@operation(CustomerPage, errors=(422,), openapi=resource.list_openapi())
-def list_customer() -> dict[str, Any]:
+@operation(CustomerPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_customer() -> Answer:
     """List customer rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/customer/<customer_id>")
-@operation(CustomerExpanded, errors=(404, 422))
-def get_customer(customer_id: int) -> dict[str, Any]:
+@operation(
+    CustomerExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_customer(customer_id: int) -> Answer:
     """Get one customer by its key."""
     key = (customer_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/customer")
-@operation(CustomerRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_customer(body: CustomerCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a customer; answers the stored row and its Location."""
+@operation(
+    CustomerRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_customer(body: CustomerCreate | list[CustomerCreate]) -> Answer:
+    """Create a customer, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/customer/<customer_id>")
-@operation(CustomerRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_customer(customer_id: int, body: CustomerReplace) -> dict[str, Any]:
+@operation(
+    CustomerRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_customer(customer_id: int, body: CustomerReplace) -> Answer:
     """Replace a customer: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (customer_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/customer/<customer_id>")
-@operation(CustomerRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_customer(customer_id: int, body: CustomerUpdate) -> dict[str, Any]:
+@operation(
+    CustomerRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_customer(customer_id: int, body: CustomerUpdate) -> Answer:
     """Update the given fields of a customer."""
     values = body.model_dump(exclude_unset=True)
     key = (customer_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/customer/<customer_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_customer(customer_id: int) -> tuple[str, int]:
     """Delete a customer."""
-    resource.delete(get_session(), (customer_id,))
+    key = (customer_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/address/<address_id>/customer")
-@operation(CustomerPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_customer_by_address(address_id: int) -> dict[str, Any]:
+@operation(CustomerPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_customer_by_address(address_id: int) -> Answer:
     """List the customer rows of one address."""
     session = get_session()
     address_parent.require(session, (address_id,))
     where = resource.match(("address_id",), (address_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/store/<store_id>/customer")
-@operation(CustomerPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_customer_by_store(store_id: int) -> dict[str, Any]:
+@operation(CustomerPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_customer_by_store(store_id: int) -> Answer:
     """List the customer rows of one store."""
     session = get_session()
     store_parent.require(session, (store_id,))
     where = resource.match(("store_id",), (store_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.customer_list import CustomerList
 from app.operations import operation, query_params
 from app.query import Resource
+from app.responses import Answer, page_response
 from app.schemas.customer_list import CustomerListRead
 
 
@@ -22,6 +21,8 @@ class CustomerListPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("customer_list", __name__)
@@ -29,7 +30,9 @@ resource = Resource(CustomerList, CustomerListRead, key=(), path="/customer-list
 
 
 @blueprint.get("/customer-list")
-@operation(CustomerListPage, errors=(422,), openapi=resource.list_openapi())
-def list_customer_list() -> dict[str, Any]:
+@operation(CustomerListPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_customer_list() -> Answer:
     """List customer list rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)

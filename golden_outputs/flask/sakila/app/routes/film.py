@@ -3,16 +3,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.film import Film
 from app.models.language import Language
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.film import FilmCreate, FilmRead, FilmReplace, FilmUpdate
 from app.schemas.language import LanguageRead
 
@@ -31,6 +36,8 @@ class FilmPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("film", __name__)
@@ -59,69 +66,102 @@ NULLABLE = (
 
 
 @blueprint.get("/film")
-@operation(FilmPage, errors=(422,), openapi=resource.list_openapi())
-def list_film() -> dict[str, Any]:
+@operation(FilmPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_film() -> Answer:
     """List film rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/film/<film_id>")
-@operation(FilmExpanded, errors=(404, 422))
-def get_film(film_id: int) -> dict[str, Any]:
+@operation(FilmExpanded, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_film(film_id: int) -> Answer:
     """Get one film by its key."""
     key = (film_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/film")
-@operation(FilmRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_film(body: FilmCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a film; answers the stored row and its Location."""
+@operation(
+    FilmRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_film(body: FilmCreate | list[FilmCreate]) -> Answer:
+    """Create a film, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/film/<film_id>")
-@operation(FilmRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_film(film_id: int, body: FilmReplace) -> dict[str, Any]:
+@operation(
+    FilmRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_film(film_id: int, body: FilmReplace) -> Answer:
     """Replace a film: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/film/<film_id>")
-@operation(FilmRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_film(film_id: int, body: FilmUpdate) -> dict[str, Any]:
+@operation(
+    FilmRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_film(film_id: int, body: FilmUpdate) -> Answer:
     """Update the given fields of a film."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/film/<film_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_film(film_id: int) -> tuple[str, int]:
     """Delete a film."""
-    resource.delete(get_session(), (film_id,))
+    key = (film_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/language/<language_id>/film-by-language")
-@operation(FilmPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_film_by_language(language_id: int) -> dict[str, Any]:
+@operation(FilmPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_film_by_language(language_id: int) -> Answer:
     """List the film rows of one language."""
     session = get_session()
     language_parent.require(session, (language_id,))
     where = resource.match(("language_id",), (language_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/language/<language_id>/film-by-original-language")
-@operation(FilmPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_film_by_original_language(language_id: int) -> dict[str, Any]:
+@operation(FilmPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_film_by_original_language(language_id: int) -> Answer:
     """List the film rows of one language."""
     session = get_session()
     language_parent.require(session, (language_id,))
     where = resource.match(("original_language_id",), (language_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

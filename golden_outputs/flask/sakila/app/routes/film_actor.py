@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -13,7 +11,14 @@ from app.models.actor import Actor
 from app.models.film import Film
 from app.models.film_actor import FilmActor
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.actor import ActorRead
 from app.schemas.film import FilmRead
 from app.schemas.film_actor import (
@@ -38,6 +43,8 @@ class FilmActorPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("film_actor", __name__)
@@ -55,79 +62,106 @@ NULLABLE = ()
 
 
 @blueprint.get("/film-actor")
-@operation(FilmActorPage, errors=(422,), openapi=resource.list_openapi())
-def list_film_actor() -> dict[str, Any]:
+@operation(FilmActorPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_film_actor() -> Answer:
     """List film actor rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/film-actor/<actor_id>/<film_id>")
-@operation(FilmActorExpanded, errors=(404, 422))
-def get_film_actor(actor_id: int, film_id: int) -> dict[str, Any]:
+@operation(
+    FilmActorExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_film_actor(actor_id: int, film_id: int) -> Answer:
     """Get one film actor by its key."""
     key = (actor_id, film_id)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/film-actor")
-@operation(FilmActorRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_film_actor(
-    body: FilmActorCreate,
-) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a film actor; answers the stored row and its Location."""
+@operation(
+    FilmActorRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_film_actor(body: FilmActorCreate | list[FilmActorCreate]) -> Answer:
+    """Create a film actor, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/film-actor/<actor_id>/<film_id>")
-@operation(FilmActorRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_film_actor(
-    actor_id: int,
-    film_id: int,
-    body: FilmActorReplace,
-) -> dict[str, Any]:
+@operation(
+    FilmActorRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_film_actor(actor_id: int, film_id: int, body: FilmActorReplace) -> Answer:
     """Replace a film actor: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (actor_id, film_id)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/film-actor/<actor_id>/<film_id>")
-@operation(FilmActorRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_film_actor(
-    actor_id: int,
-    film_id: int,
-    body: FilmActorUpdate,
-) -> dict[str, Any]:
+@operation(
+    FilmActorRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_film_actor(actor_id: int, film_id: int, body: FilmActorUpdate) -> Answer:
     """Update the given fields of a film actor."""
     values = body.model_dump(exclude_unset=True)
     key = (actor_id, film_id)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/film-actor/<actor_id>/<film_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_film_actor(actor_id: int, film_id: int) -> tuple[str, int]:
     """Delete a film actor."""
-    resource.delete(get_session(), (actor_id, film_id))
+    key = (actor_id, film_id)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/actor/<actor_id>/film-actor")
-@operation(FilmActorPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_film_actor_by_actor(actor_id: int) -> dict[str, Any]:
+@operation(FilmActorPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_film_actor_by_actor(actor_id: int) -> Answer:
     """List the film actor rows of one actor."""
     session = get_session()
     actor_parent.require(session, (actor_id,))
     where = resource.match(("actor_id",), (actor_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/film/<film_id>/film-actor")
-@operation(FilmActorPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_film_actor_by_film(film_id: int) -> dict[str, Any]:
+@operation(FilmActorPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_film_actor_by_film(film_id: int) -> Answer:
     """List the film actor rows of one film."""
     session = get_session()
     film_parent.require(session, (film_id,))
     where = resource.match(("film_id",), (film_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

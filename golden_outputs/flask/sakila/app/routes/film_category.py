@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -13,7 +11,14 @@ from app.models.category import Category
 from app.models.film import Film
 from app.models.film_category import FilmCategory
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.category import CategoryRead
 from app.schemas.film import FilmRead
 from app.schemas.film_category import (
@@ -38,6 +43,8 @@ class FilmCategoryPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("film_category", __name__)
@@ -60,79 +67,114 @@ NULLABLE = ()
 
 
 @blueprint.get("/film-category")
-@operation(FilmCategoryPage, errors=(422,), openapi=resource.list_openapi())
-def list_film_category() -> dict[str, Any]:
+@operation(FilmCategoryPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_film_category() -> Answer:
     """List film category rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/film-category/<film_id>/<category_id>")
-@operation(FilmCategoryExpanded, errors=(404, 422))
-def get_film_category(film_id: int, category_id: int) -> dict[str, Any]:
+@operation(
+    FilmCategoryExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_film_category(film_id: int, category_id: int) -> Answer:
     """Get one film category by its key."""
     key = (film_id, category_id)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/film-category")
-@operation(FilmCategoryRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_film_category(
-    body: FilmCategoryCreate,
-) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a film category; answers the stored row and its Location."""
+@operation(
+    FilmCategoryRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_film_category(body: FilmCategoryCreate | list[FilmCategoryCreate]) -> Answer:
+    """Create a film category, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/film-category/<film_id>/<category_id>")
-@operation(FilmCategoryRead, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    FilmCategoryRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
 def replace_film_category(
     film_id: int,
     category_id: int,
     body: FilmCategoryReplace,
-) -> dict[str, Any]:
+) -> Answer:
     """Replace a film category: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id, category_id)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/film-category/<film_id>/<category_id>")
-@operation(FilmCategoryRead, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    FilmCategoryRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
 def update_film_category(
     film_id: int,
     category_id: int,
     body: FilmCategoryUpdate,
-) -> dict[str, Any]:
+) -> Answer:
     """Update the given fields of a film category."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id, category_id)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/film-category/<film_id>/<category_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_film_category(film_id: int, category_id: int) -> tuple[str, int]:
     """Delete a film category."""
-    resource.delete(get_session(), (film_id, category_id))
+    key = (film_id, category_id)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/category/<category_id>/film-category")
-@operation(FilmCategoryPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_film_category_by_category(category_id: int) -> dict[str, Any]:
+@operation(FilmCategoryPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_film_category_by_category(category_id: int) -> Answer:
     """List the film category rows of one category."""
     session = get_session()
     category_parent.require(session, (category_id,))
     where = resource.match(("category_id",), (category_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/film/<film_id>/film-category")
-@operation(FilmCategoryPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_film_category_by_film(film_id: int) -> dict[str, Any]:
+@operation(FilmCategoryPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_film_category_by_film(film_id: int) -> Answer:
     """List the film category rows of one film."""
     session = get_session()
     film_parent.require(session, (film_id,))
     where = resource.match(("film_id",), (film_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

@@ -3,15 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.film_text import FilmText
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.film_text import (
     FilmTextCreate,
     FilmTextRead,
@@ -27,6 +32,8 @@ class FilmTextPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("film_text", __name__)
@@ -35,51 +42,80 @@ NULLABLE = ("description",)
 
 
 @blueprint.get("/film-text")
-@operation(FilmTextPage, errors=(422,), openapi=resource.list_openapi())
-def list_film_text() -> dict[str, Any]:
+@operation(FilmTextPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_film_text() -> Answer:
     """List film text rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/film-text/<film_id>")
-@operation(FilmTextRead, errors=(404, 422))
-def get_film_text(film_id: int) -> dict[str, Any]:
+@operation(FilmTextRead, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_film_text(film_id: int) -> Answer:
     """Get one film text by its key."""
     key = (film_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/film-text")
-@operation(FilmTextRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_film_text(
-    body: FilmTextCreate,
-) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a film text; answers the stored row and its Location."""
+@operation(
+    FilmTextRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_film_text(body: FilmTextCreate | list[FilmTextCreate]) -> Answer:
+    """Create a film text, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/film-text/<film_id>")
-@operation(FilmTextRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_film_text(film_id: int, body: FilmTextReplace) -> dict[str, Any]:
+@operation(
+    FilmTextRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_film_text(film_id: int, body: FilmTextReplace) -> Answer:
     """Replace a film text: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/film-text/<film_id>")
-@operation(FilmTextRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_film_text(film_id: int, body: FilmTextUpdate) -> dict[str, Any]:
+@operation(
+    FilmTextRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_film_text(film_id: int, body: FilmTextUpdate) -> Answer:
     """Update the given fields of a film text."""
     values = body.model_dump(exclude_unset=True)
     key = (film_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/film-text/<film_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_film_text(film_id: int) -> tuple[str, int]:
     """Delete a film text."""
-    resource.delete(get_session(), (film_id,))
+    key = (film_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -13,7 +11,14 @@ from app.models.film import Film
 from app.models.inventory import Inventory
 from app.models.store import Store
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.film import FilmRead
 from app.schemas.inventory import (
     InventoryCreate,
@@ -38,6 +43,8 @@ class InventoryPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("inventory", __name__)
@@ -50,71 +57,106 @@ NULLABLE = ()
 
 
 @blueprint.get("/inventory")
-@operation(InventoryPage, errors=(422,), openapi=resource.list_openapi())
-def list_inventory() -> dict[str, Any]:
+@operation(InventoryPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_inventory() -> Answer:
     """List inventory rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/inventory/<inventory_id>")
-@operation(InventoryExpanded, errors=(404, 422))
-def get_inventory(inventory_id: int) -> dict[str, Any]:
+@operation(
+    InventoryExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_inventory(inventory_id: int) -> Answer:
     """Get one inventory by its key."""
     key = (inventory_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/inventory")
-@operation(InventoryRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_inventory(
-    body: InventoryCreate,
-) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a inventory; answers the stored row and its Location."""
+@operation(
+    InventoryRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_inventory(body: InventoryCreate | list[InventoryCreate]) -> Answer:
+    """Create a inventory, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/inventory/<inventory_id>")
-@operation(InventoryRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_inventory(inventory_id: int, body: InventoryReplace) -> dict[str, Any]:
+@operation(
+    InventoryRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_inventory(inventory_id: int, body: InventoryReplace) -> Answer:
     """Replace a inventory: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (inventory_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/inventory/<inventory_id>")
-@operation(InventoryRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_inventory(inventory_id: int, body: InventoryUpdate) -> dict[str, Any]:
+@operation(
+    InventoryRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_inventory(inventory_id: int, body: InventoryUpdate) -> Answer:
     """Update the given fields of a inventory."""
     values = body.model_dump(exclude_unset=True)
     key = (inventory_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/inventory/<inventory_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_inventory(inventory_id: int) -> tuple[str, int]:
     """Delete a inventory."""
-    resource.delete(get_session(), (inventory_id,))
+    key = (inventory_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/film/<film_id>/inventory")
-@operation(InventoryPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_inventory_by_film(film_id: int) -> dict[str, Any]:
+@operation(InventoryPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_inventory_by_film(film_id: int) -> Answer:
     """List the inventory rows of one film."""
     session = get_session()
     film_parent.require(session, (film_id,))
     where = resource.match(("film_id",), (film_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/store/<store_id>/inventory")
-@operation(InventoryPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_inventory_by_store(store_id: int) -> dict[str, Any]:
+@operation(InventoryPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_inventory_by_store(store_id: int) -> Answer:
     """List the inventory rows of one store."""
     session = get_session()
     store_parent.require(session, (store_id,))
     where = resource.match(("store_id",), (store_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

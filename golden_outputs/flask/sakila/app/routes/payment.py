@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -14,7 +12,14 @@ from app.models.payment import Payment
 from app.models.rental import Rental
 from app.models.staff import Staff
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.customer import CustomerRead
 from app.schemas.payment import (
     PaymentCreate,
@@ -41,6 +46,8 @@ class PaymentPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("payment", __name__)
@@ -60,79 +67,117 @@ NULLABLE = ("rental_id",)
 
 
 @blueprint.get("/payment")
-@operation(PaymentPage, errors=(422,), openapi=resource.list_openapi())
-def list_payment() -> dict[str, Any]:
+@operation(PaymentPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_payment() -> Answer:
     """List payment rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/payment/<payment_id>")
-@operation(PaymentExpanded, errors=(404, 422))
-def get_payment(payment_id: int) -> dict[str, Any]:
+@operation(
+    PaymentExpanded,
+    errors=(404, 406, 412, 422),
+    openapi=resource.item_openapi(),
+)
+def get_payment(payment_id: int) -> Answer:
     """Get one payment by its key."""
     key = (payment_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/payment")
-@operation(PaymentRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_payment(body: PaymentCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a payment; answers the stored row and its Location."""
+@operation(
+    PaymentRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_payment(body: PaymentCreate | list[PaymentCreate]) -> Answer:
+    """Create a payment, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/payment/<payment_id>")
-@operation(PaymentRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_payment(payment_id: int, body: PaymentReplace) -> dict[str, Any]:
+@operation(
+    PaymentRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_payment(payment_id: int, body: PaymentReplace) -> Answer:
     """Replace a payment: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (payment_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/payment/<payment_id>")
-@operation(PaymentRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_payment(payment_id: int, body: PaymentUpdate) -> dict[str, Any]:
+@operation(
+    PaymentRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_payment(payment_id: int, body: PaymentUpdate) -> Answer:
     """Update the given fields of a payment."""
     values = body.model_dump(exclude_unset=True)
     key = (payment_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/payment/<payment_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_payment(payment_id: int) -> tuple[str, int]:
     """Delete a payment."""
-    resource.delete(get_session(), (payment_id,))
+    key = (payment_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/customer/<customer_id>/payment")
-@operation(PaymentPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_payment_by_customer(customer_id: int) -> dict[str, Any]:
+@operation(PaymentPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_payment_by_customer(customer_id: int) -> Answer:
     """List the payment rows of one customer."""
     session = get_session()
     customer_parent.require(session, (customer_id,))
     where = resource.match(("customer_id",), (customer_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/rental/<rental_id>/payment")
-@operation(PaymentPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_payment_by_rental(rental_id: int) -> dict[str, Any]:
+@operation(PaymentPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_payment_by_rental(rental_id: int) -> Answer:
     """List the payment rows of one rental."""
     session = get_session()
     rental_parent.require(session, (rental_id,))
     where = resource.match(("rental_id",), (rental_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/staff/<staff_id>/payment")
-@operation(PaymentPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_payment_by_staff(staff_id: int) -> dict[str, Any]:
+@operation(PaymentPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_payment_by_staff(staff_id: int) -> Answer:
     """List the payment rows of one staff."""
     session = get_session()
     staff_parent.require(session, (staff_id,))
     where = resource.match(("staff_id",), (staff_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -14,7 +12,14 @@ from app.models.inventory import Inventory
 from app.models.rental import Rental
 from app.models.staff import Staff
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.customer import CustomerRead
 from app.schemas.inventory import InventoryRead
 from app.schemas.rental import RentalCreate, RentalRead, RentalReplace, RentalUpdate
@@ -36,6 +41,8 @@ class RentalPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("rental", __name__)
@@ -60,79 +67,113 @@ NULLABLE = ("return_date",)
 
 
 @blueprint.get("/rental")
-@operation(RentalPage, errors=(422,), openapi=resource.list_openapi())
-def list_rental() -> dict[str, Any]:
+@operation(RentalPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_rental() -> Answer:
     """List rental rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/rental/<rental_id>")
-@operation(RentalExpanded, errors=(404, 422))
-def get_rental(rental_id: int) -> dict[str, Any]:
+@operation(RentalExpanded, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_rental(rental_id: int) -> Answer:
     """Get one rental by its key."""
     key = (rental_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/rental")
-@operation(RentalRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_rental(body: RentalCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a rental; answers the stored row and its Location."""
+@operation(
+    RentalRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_rental(body: RentalCreate | list[RentalCreate]) -> Answer:
+    """Create a rental, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/rental/<rental_id>")
-@operation(RentalRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_rental(rental_id: int, body: RentalReplace) -> dict[str, Any]:
+@operation(
+    RentalRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_rental(rental_id: int, body: RentalReplace) -> Answer:
     """Replace a rental: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (rental_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/rental/<rental_id>")
-@operation(RentalRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_rental(rental_id: int, body: RentalUpdate) -> dict[str, Any]:
+@operation(
+    RentalRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_rental(rental_id: int, body: RentalUpdate) -> Answer:
     """Update the given fields of a rental."""
     values = body.model_dump(exclude_unset=True)
     key = (rental_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/rental/<rental_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_rental(rental_id: int) -> tuple[str, int]:
     """Delete a rental."""
-    resource.delete(get_session(), (rental_id,))
+    key = (rental_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/customer/<customer_id>/rental")
-@operation(RentalPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_rental_by_customer(customer_id: int) -> dict[str, Any]:
+@operation(RentalPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_rental_by_customer(customer_id: int) -> Answer:
     """List the rental rows of one customer."""
     session = get_session()
     customer_parent.require(session, (customer_id,))
     where = resource.match(("customer_id",), (customer_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/inventory/<inventory_id>/rental")
-@operation(RentalPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_rental_by_inventory(inventory_id: int) -> dict[str, Any]:
+@operation(RentalPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_rental_by_inventory(inventory_id: int) -> Answer:
     """List the rental rows of one inventory."""
     session = get_session()
     inventory_parent.require(session, (inventory_id,))
     where = resource.match(("inventory_id",), (inventory_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/staff/<staff_id>/rental")
-@operation(RentalPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_rental_by_staff(staff_id: int) -> dict[str, Any]:
+@operation(RentalPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_rental_by_staff(staff_id: int) -> Answer:
     """List the rental rows of one staff."""
     session = get_session()
     staff_parent.require(session, (staff_id,))
     where = resource.match(("staff_id",), (staff_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

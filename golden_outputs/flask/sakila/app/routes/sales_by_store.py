@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.sales_by_store import SalesByStore
 from app.operations import operation, query_params
 from app.query import Resource
+from app.responses import Answer, page_response
 from app.schemas.sales_by_store import SalesByStoreRead
 
 
@@ -22,6 +21,8 @@ class SalesByStorePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("sales_by_store", __name__)
@@ -29,7 +30,9 @@ resource = Resource(SalesByStore, SalesByStoreRead, key=(), path="/sales-by-stor
 
 
 @blueprint.get("/sales-by-store")
-@operation(SalesByStorePage, errors=(422,), openapi=resource.list_openapi())
-def list_sales_by_store() -> dict[str, Any]:
+@operation(SalesByStorePage, errors=(406, 422), openapi=resource.list_openapi())
+def list_sales_by_store() -> Answer:
     """List sales by store rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)

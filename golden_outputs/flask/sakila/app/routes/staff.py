@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -13,7 +11,14 @@ from app.models.address import Address
 from app.models.staff import Staff
 from app.models.store import Store
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.address import AddressRead
 from app.schemas.staff import StaffCreate, StaffRead, StaffReplace, StaffUpdate
 from app.schemas.store import StoreRead
@@ -33,6 +38,8 @@ class StaffPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("staff", __name__)
@@ -45,69 +52,102 @@ NULLABLE = ("picture", "email", "password")
 
 
 @blueprint.get("/staff")
-@operation(StaffPage, errors=(422,), openapi=resource.list_openapi())
-def list_staff() -> dict[str, Any]:
+@operation(StaffPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_staff() -> Answer:
     """List staff rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/staff/<staff_id>")
-@operation(StaffExpanded, errors=(404, 422))
-def get_staff(staff_id: int) -> dict[str, Any]:
+@operation(StaffExpanded, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_staff(staff_id: int) -> Answer:
     """Get one staff by its key."""
     key = (staff_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/staff")
-@operation(StaffRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_staff(body: StaffCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a staff; answers the stored row and its Location."""
+@operation(
+    StaffRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_staff(body: StaffCreate | list[StaffCreate]) -> Answer:
+    """Create a staff, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/staff/<staff_id>")
-@operation(StaffRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_staff(staff_id: int, body: StaffReplace) -> dict[str, Any]:
+@operation(
+    StaffRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_staff(staff_id: int, body: StaffReplace) -> Answer:
     """Replace a staff: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (staff_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/staff/<staff_id>")
-@operation(StaffRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_staff(staff_id: int, body: StaffUpdate) -> dict[str, Any]:
+@operation(
+    StaffRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_staff(staff_id: int, body: StaffUpdate) -> Answer:
     """Update the given fields of a staff."""
     values = body.model_dump(exclude_unset=True)
     key = (staff_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/staff/<staff_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_staff(staff_id: int) -> tuple[str, int]:
     """Delete a staff."""
-    resource.delete(get_session(), (staff_id,))
+    key = (staff_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/address/<address_id>/staff")
-@operation(StaffPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_staff_by_address(address_id: int) -> dict[str, Any]:
+@operation(StaffPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_staff_by_address(address_id: int) -> Answer:
     """List the staff rows of one address."""
     session = get_session()
     address_parent.require(session, (address_id,))
     where = resource.match(("address_id",), (address_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/store/<store_id>/staff")
-@operation(StaffPage, errors=(404, 422), openapi=resource.list_openapi())
-def list_staff_by_store(store_id: int) -> dict[str, Any]:
+@operation(StaffPage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_staff_by_store(store_id: int) -> Answer:
     """List the staff rows of one store."""
     session = get_session()
     store_parent.require(session, (store_id,))
     where = resource.match(("store_id",), (store_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

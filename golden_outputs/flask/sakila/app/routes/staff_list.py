@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
 from app.models.staff_list import StaffList
 from app.operations import operation, query_params
 from app.query import Resource
+from app.responses import Answer, page_response
 from app.schemas.staff_list import StaffListRead
 
 
@@ -22,6 +21,8 @@ class StaffListPage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("staff_list", __name__)
@@ -29,7 +30,9 @@ resource = Resource(StaffList, StaffListRead, key=(), path="/staff-list")
 
 
 @blueprint.get("/staff-list")
-@operation(StaffListPage, errors=(422,), openapi=resource.list_openapi())
-def list_staff_list() -> dict[str, Any]:
+@operation(StaffListPage, errors=(406, 422), openapi=resource.list_openapi())
+def list_staff_list() -> Answer:
     """List staff list rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
+from flask import Blueprint, request
 from pydantic import BaseModel
 
 from app.db import get_session
@@ -13,7 +11,14 @@ from app.models.address import Address
 from app.models.staff import Staff
 from app.models.store import Store
 from app.operations import operation, query_params
-from app.query import Resource
+from app.query import OPENAPI_CREATE, OPENAPI_DELETE, OPENAPI_WRITE, Resource
+from app.responses import (
+    Answer,
+    conditions,
+    item_response,
+    page_response,
+    stored_response,
+)
 from app.schemas.address import AddressRead
 from app.schemas.staff import StaffRead
 from app.schemas.store import StoreCreate, StoreRead, StoreReplace, StoreUpdate
@@ -33,6 +38,8 @@ class StorePage(BaseModel):
     total: int
     limit: int
     offset: int
+    # With `?cursor=`: the cursor of the next page, null on the last one.
+    next_cursor: str | None = None
 
 
 blueprint = Blueprint("store", __name__)
@@ -45,69 +52,102 @@ NULLABLE = ()
 
 
 @blueprint.get("/store")
-@operation(StorePage, errors=(422,), openapi=resource.list_openapi())
-def list_store() -> dict[str, Any]:
+@operation(StorePage, errors=(406, 422), openapi=resource.list_openapi())
+def list_store() -> Answer:
     """List store rows: paging, sorting and filters from the query string."""
-    return resource.list_page(get_session(), query_params())
+    accept = request.headers.get("Accept")
+    page = resource.list_answer(get_session(), query_params(), accept=accept)
+    return page_response(page)
 
 
 @blueprint.get("/store/<store_id>")
-@operation(StoreExpanded, errors=(404, 422))
-def get_store(store_id: int) -> dict[str, Any]:
+@operation(StoreExpanded, errors=(404, 406, 412, 422), openapi=resource.item_openapi())
+def get_store(store_id: int) -> Answer:
     """Get one store by its key."""
     key = (store_id,)
-    return resource.get_item(get_session(), key, query_params())
+    accept = request.headers.get("Accept")
+    item = resource.get_item(get_session(), key, query_params(), accept)
+    return item_response(item)
 
 
 @blueprint.post("/store")
-@operation(StoreRead, status=201, access="write", errors=(401, 403, 409, 422))
-def create_store(body: StoreCreate) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Create a store; answers the stored row and its Location."""
+@operation(
+    StoreRead,
+    status=201,
+    access="write",
+    errors=(401, 403, 409, 413, 422),
+    openapi=OPENAPI_CREATE,
+)
+def create_store(body: StoreCreate | list[StoreCreate]) -> Answer:
+    """Create a store, or several in one transaction from a JSON array."""
+    if isinstance(body, list):
+        values = [row.model_dump(exclude_unset=True) for row in body]
+        return resource.create_many(get_session(), values), 201, {}
     item = resource.create(get_session(), body.model_dump(exclude_unset=True))
-    return item, 201, {"Location": resource.location(item)}
+    return stored_response(item, 201, resource.location(item))
 
 
 @blueprint.put("/store/<store_id>")
-@operation(StoreRead, access="write", errors=(401, 403, 404, 409, 422))
-def replace_store(store_id: int, body: StoreReplace) -> dict[str, Any]:
+@operation(
+    StoreRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def replace_store(store_id: int, body: StoreReplace) -> Answer:
     """Replace a store: required fields given, absent optional fields cleared."""
     values = body.model_dump(exclude_unset=True)
     key = (store_id,)
-    return resource.replace(get_session(), key, values, NULLABLE)
+    item = resource.replace(get_session(), key, values, NULLABLE, conditions())
+    return stored_response(item)
 
 
 @blueprint.patch("/store/<store_id>")
-@operation(StoreRead, access="write", errors=(401, 403, 404, 409, 422))
-def update_store(store_id: int, body: StoreUpdate) -> dict[str, Any]:
+@operation(
+    StoreRead,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_WRITE,
+)
+def update_store(store_id: int, body: StoreUpdate) -> Answer:
     """Update the given fields of a store."""
     values = body.model_dump(exclude_unset=True)
     key = (store_id,)
-    return resource.update(get_session(), key, values)
+    item = resource.update(get_session(), key, values, conditions())
+    return stored_response(item)
 
 
 @blueprint.delete("/store/<store_id>")
-@operation(status=204, access="write", errors=(401, 403, 404, 409, 422))
+@operation(
+    status=204,
+    access="write",
+    errors=(401, 403, 404, 409, 412, 422),
+    openapi=OPENAPI_DELETE,
+)
 def delete_store(store_id: int) -> tuple[str, int]:
     """Delete a store."""
-    resource.delete(get_session(), (store_id,))
+    key = (store_id,)
+    resource.delete(get_session(), key, conditions())
     return "", 204
 
 
 @blueprint.get("/address/<address_id>/store")
-@operation(StorePage, errors=(404, 422), openapi=resource.list_openapi())
-def list_store_by_address(address_id: int) -> dict[str, Any]:
+@operation(StorePage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_store_by_address(address_id: int) -> Answer:
     """List the store rows of one address."""
     session = get_session()
     address_parent.require(session, (address_id,))
     where = resource.match(("address_id",), (address_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))
 
 
 @blueprint.get("/staff/<staff_id>/store-by-manager-staff")
-@operation(StorePage, errors=(404, 422), openapi=resource.list_openapi())
-def list_store_by_manager_staff(staff_id: int) -> dict[str, Any]:
+@operation(StorePage, errors=(404, 406, 422), openapi=resource.list_openapi())
+def list_store_by_manager_staff(staff_id: int) -> Answer:
     """List the store rows of one staff."""
     session = get_session()
     staff_parent.require(session, (staff_id,))
     where = resource.match(("manager_staff_id",), (staff_id,))
-    return resource.list_page(session, query_params(), where)
+    accept = request.headers.get("Accept")
+    return page_response(resource.list_answer(session, query_params(), where, accept))

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -16,7 +16,7 @@ class ActorBase(WriteSchema):
 
     first_name: str = Field(max_length=45)
     last_name: str = Field(max_length=45)
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class ActorCreate(ActorBase):
@@ -38,7 +38,7 @@ class ActorUpdate(UpdateSchema):
 
     first_name: str | None = Field(default=None, max_length=45)
     last_name: str | None = Field(default=None, max_length=45)
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class ActorRead(ReadSchema):
@@ -47,4 +47,4 @@ class ActorRead(ReadSchema):
     actor_id: int
     first_name: str
     last_name: str
-    last_update: datetime
+    last_update: LocalDateTime

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -16,7 +16,7 @@ class CityBase(WriteSchema):
 
     city: str = Field(max_length=50)
     country_id: int
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class CityCreate(CityBase):
@@ -38,7 +38,7 @@ class CityUpdate(UpdateSchema):
 
     city: str | None = Field(default=None, max_length=50)
     country_id: int | None = None
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class CityRead(ReadSchema):
@@ -47,4 +47,4 @@ class CityRead(ReadSchema):
     city_id: int
     city: str
     country_id: int
-    last_update: datetime
+    last_update: LocalDateTime

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -15,7 +15,7 @@ class CountryBase(WriteSchema):
     """The fields of a country that a client writes."""
 
     country: str = Field(max_length=50)
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class CountryCreate(CountryBase):
@@ -36,7 +36,7 @@ class CountryUpdate(UpdateSchema):
     required: ClassVar[tuple[str, ...]] = ("country",)
 
     country: str | None = Field(default=None, max_length=50)
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class CountryRead(ReadSchema):
@@ -44,4 +44,4 @@ class CountryRead(ReadSchema):
 
     country_id: int
     country: str
-    last_update: datetime | None
+    last_update: LocalDateTime | None

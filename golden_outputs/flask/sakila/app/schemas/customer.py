@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -20,8 +20,8 @@ class CustomerBase(WriteSchema):
     email: str | None = Field(default=None, max_length=50)
     address_id: int
     active: str | None = Field(default=None, max_length=1)
-    create_date: datetime
-    last_update: datetime
+    create_date: LocalDateTime
+    last_update: LocalDateTime
 
 
 class CustomerCreate(CustomerBase):
@@ -55,8 +55,8 @@ class CustomerUpdate(UpdateSchema):
     email: str | None = Field(default=None, max_length=50)
     address_id: int | None = None
     active: str | None = Field(default=None, max_length=1)
-    create_date: datetime | None = None
-    last_update: datetime | None = None
+    create_date: LocalDateTime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class CustomerRead(ReadSchema):
@@ -69,5 +69,5 @@ class CustomerRead(ReadSchema):
     email: str | None
     address_id: int
     active: str
-    create_date: datetime
-    last_update: datetime
+    create_date: LocalDateTime
+    last_update: LocalDateTime

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
 class FilmCategoryBase(WriteSchema):
     """The fields of a film category that a client writes."""
 
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class FilmCategoryCreate(FilmCategoryBase):
@@ -34,7 +34,7 @@ class FilmCategoryUpdate(UpdateSchema):
 
     required: ClassVar[tuple[str, ...]] = ("last_update",)
 
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class FilmCategoryRead(ReadSchema):
@@ -42,4 +42,4 @@ class FilmCategoryRead(ReadSchema):
 
     film_id: int
     category_id: int
-    last_update: datetime
+    last_update: LocalDateTime

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -14,7 +14,7 @@ class InventoryBase(WriteSchema):
 
     film_id: int
     store_id: int
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class InventoryCreate(InventoryBase):
@@ -36,7 +36,7 @@ class InventoryUpdate(UpdateSchema):
 
     film_id: int | None = None
     store_id: int | None = None
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class InventoryRead(ReadSchema):
@@ -45,4 +45,4 @@ class InventoryRead(ReadSchema):
     inventory_id: int
     film_id: int
     store_id: int
-    last_update: datetime
+    last_update: LocalDateTime

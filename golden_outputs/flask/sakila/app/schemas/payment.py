@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -19,8 +19,8 @@ class PaymentBase(WriteSchema):
     staff_id: int
     rental_id: int | None = None
     amount: Decimal = Field(max_digits=5, decimal_places=2)
-    payment_date: datetime
-    last_update: datetime
+    payment_date: LocalDateTime
+    last_update: LocalDateTime
 
 
 class PaymentCreate(PaymentBase):
@@ -50,8 +50,8 @@ class PaymentUpdate(UpdateSchema):
     staff_id: int | None = None
     rental_id: int | None = None
     amount: Decimal | None = Field(default=None, max_digits=5, decimal_places=2)
-    payment_date: datetime | None = None
-    last_update: datetime | None = None
+    payment_date: LocalDateTime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class PaymentRead(ReadSchema):
@@ -62,5 +62,5 @@ class PaymentRead(ReadSchema):
     staff_id: int
     rental_id: int | None
     amount: Decimal
-    payment_date: datetime
-    last_update: datetime
+    payment_date: LocalDateTime
+    last_update: LocalDateTime

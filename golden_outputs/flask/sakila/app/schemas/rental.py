@@ -3,21 +3,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
 class RentalBase(WriteSchema):
     """The fields of a rental that a client writes."""
 
-    rental_date: datetime
+    rental_date: LocalDateTime
     inventory_id: int
     customer_id: int
-    return_date: datetime | None = None
+    return_date: LocalDateTime | None = None
     staff_id: int
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class RentalCreate(RentalBase):
@@ -43,21 +43,21 @@ class RentalUpdate(UpdateSchema):
         "staff_id",
     )
 
-    rental_date: datetime | None = None
+    rental_date: LocalDateTime | None = None
     inventory_id: int | None = None
     customer_id: int | None = None
-    return_date: datetime | None = None
+    return_date: LocalDateTime | None = None
     staff_id: int | None = None
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class RentalRead(ReadSchema):
     """A rental as the API returns it."""
 
     rental_id: int
-    rental_date: datetime
+    rental_date: LocalDateTime
     inventory_id: int
     customer_id: int
-    return_date: datetime | None
+    return_date: LocalDateTime | None
     staff_id: int
-    last_update: datetime
+    last_update: LocalDateTime

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -23,7 +23,7 @@ class StaffBase(WriteSchema):
     active: int | None = None
     username: str = Field(max_length=16)
     password: str | None = Field(default=None, max_length=40)
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class StaffCreate(StaffBase):
@@ -60,7 +60,7 @@ class StaffUpdate(UpdateSchema):
     active: int | None = None
     username: str | None = Field(default=None, max_length=16)
     password: str | None = Field(default=None, max_length=40)
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class StaffRead(ReadSchema):
@@ -76,4 +76,4 @@ class StaffRead(ReadSchema):
     active: int
     username: str
     password: str | None
-    last_update: datetime
+    last_update: LocalDateTime

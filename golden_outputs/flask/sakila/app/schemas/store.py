@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import ClassVar
 
+from app.column_types import LocalDateTime
 from app.schemas.base import ReadSchema, UpdateSchema, WriteSchema
 
 
@@ -14,7 +14,7 @@ class StoreBase(WriteSchema):
 
     manager_staff_id: int
     address_id: int
-    last_update: datetime
+    last_update: LocalDateTime
 
 
 class StoreCreate(StoreBase):
@@ -40,7 +40,7 @@ class StoreUpdate(UpdateSchema):
 
     manager_staff_id: int | None = None
     address_id: int | None = None
-    last_update: datetime | None = None
+    last_update: LocalDateTime | None = None
 
 
 class StoreRead(ReadSchema):
@@ -49,4 +49,4 @@ class StoreRead(ReadSchema):
     store_id: int
     manager_staff_id: int
     address_id: int
-    last_update: datetime
+    last_update: LocalDateTime

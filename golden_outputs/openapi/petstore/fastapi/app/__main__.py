@@ -17,7 +17,13 @@ def main() -> None:
     settings = get_settings()
     upgrade(settings.database_url)
     uvicorn.run(
-        "app.main:app", host=settings.host, port=settings.port, workers=settings.workers
+        "app.main:app",
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        # Request heads of any length arriving in pieces reach the app (h11 drops heads
+        # over 16 KiB by default), as with gunicorn in the Flask target.
+        h11_max_incomplete_event_size=1_048_576,
     )
 
 

@@ -17,6 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import TypeAdapter, ValidationError
+from starlette.middleware import Middleware
 
 from app.errors import problem
 from app.query import NotFound, Resource
@@ -281,6 +282,8 @@ def add_api_support(app: FastAPI) -> None:
     """501 for missing handlers, documented error shapes, the description as /openapi.json."""
     app.add_exception_handler(NotImplementedOperation, _on_not_implemented)
     app.add_exception_handler(OverflowError, _on_overflow)
-    app.add_middleware(DocumentedErrors)
+    # Innermost (add_middleware would put it outermost): it sees the route that answered,
+    # also through the middleware that serves HEAD as GET on a copy of the request's scope.
+    app.user_middleware.append(Middleware(DocumentedErrors))
     app.router.routes.sort(key=_route_order)
     app.openapi = openapi_document  # type: ignore[method-assign]

@@ -12,16 +12,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
-from app.auth import hash_key
 from app.db import Base, get_engine, get_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
 from app import models  # noqa: F401 - importing the models registers them on Base
 from app.settings import get_settings
+from tests.credentials import ENVIRONMENT, READ, WRITE
 from tests.tables import drop_tables
 
-WRITE_KEY = "test-write-key"
-READ_KEY = "test-read-key"
 SQLITE_OK = True
 
 
@@ -38,7 +36,7 @@ def _database_url(tmp: Path) -> str:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """The app on a database holding every table, empty; the tables are dropped afterwards."""
     os.environ["DATABASE_URL"] = _database_url(tmp_path_factory.mktemp("db"))
-    os.environ["API_KEYS"] = f"write:{hash_key(WRITE_KEY)},read:{hash_key(READ_KEY)}"
+    os.environ.update(ENVIRONMENT)
     for cached in (get_settings, get_engine, get_sessionmaker):
         cached.cache_clear()
     engine = get_engine()
@@ -58,17 +56,17 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
 
 @pytest.fixture
 def client(app: FastAPI) -> TestClient:
-    """A client that sends the write key."""
-    return TestClient(app, headers={"X-API-Key": WRITE_KEY})
+    """A client with write access."""
+    return TestClient(app, headers=WRITE)
 
 
 @pytest.fixture
 def anonymous(app: FastAPI) -> TestClient:
-    """A client without a key."""
+    """A client without credentials."""
     return TestClient(app)
 
 
 @pytest.fixture
 def reader(app: FastAPI) -> TestClient:
-    """A client with a read-only key."""
-    return TestClient(app, headers={"X-API-Key": READ_KEY})
+    """A client with read access only."""
+    return TestClient(app, headers=READ)

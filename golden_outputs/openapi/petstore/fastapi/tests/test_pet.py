@@ -44,7 +44,7 @@ def test_missing_item_is_404(client: TestClient) -> None:
     assert response.status_code == 404, response.text
 
 
-def test_writes_need_a_write_key(anonymous: TestClient, reader: TestClient) -> None:
+def test_writes_need_write_access(anonymous: TestClient, reader: TestClient) -> None:
     body = new_pet(anonymous)
     assert anonymous.post(COLLECTION, json=body).status_code == 401
     assert reader.post(COLLECTION, json=body).status_code == 403

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -16,12 +17,14 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from app.query import NotFound, QueryError, value_problem
+from app.representation import Refused
 
 PROBLEM = "application/problem+json"
 # RFC 9110 names; Python's HTTPStatus still has the older phrases for these.
 TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
 # The methods a 405's Allow header can name.
 METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+OUT_OF_RANGE = "a number is out of the range the database can store"
 logger = logging.getLogger("app")
 
 
@@ -90,6 +93,10 @@ async def _on_not_found(_request: Request, exc: NotFound) -> JSONResponse:
     return problem(404, str(exc))
 
 
+async def _on_refused(_request: Request, exc: Refused) -> JSONResponse:
+    return problem(exc.status, exc.detail, exc.errors)
+
+
 def _allowed(request: Request) -> str:
     """Every method the path answers (Starlette's own Allow names only the first route that matches)."""
     methods = {
@@ -131,6 +138,11 @@ async def _on_database(_request: Request, exc: DBAPIError) -> JSONResponse:
     return problem(500, "internal error")
 
 
+async def _on_overflow(_request: Request, _exc: OverflowError) -> JSONResponse:
+    # A number the database driver cannot bind (SQLite: beyond 64 bits).
+    return problem(422, OUT_OF_RANGE, [{"loc": [], "msg": OUT_OF_RANGE}])
+
+
 async def _on_operational(_request: Request, exc: OperationalError) -> JSONResponse:
     logger.error("database error: %s", type(exc.orig).__name__)
     return problem(503, "the database is not available")
@@ -141,13 +153,51 @@ async def _on_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal error")
 
 
+def document_problems(app: FastAPI) -> None:
+    """Describe every error in /openapi.json as the app answers it: application/problem+json.
+
+    FastAPI files the error models of `responses()` under application/json and adds its own
+    HTTPValidationError for 422; the app answers Problem bodies as application/problem+json.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        schemas = document.get("components", {}).get("schemas", {})
+        problem_schema = {"$ref": "#/components/schemas/Problem"}
+        for path in document.get("paths", {}).values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if (
+                        not status.isdigit()
+                        or int(status) < 400
+                        or "application/json" not in content
+                    ):
+                        continue
+                    body = content.pop("application/json")
+                    if "Problem" in schemas:
+                        body = {"schema": problem_schema}
+                    content[PROBLEM] = body
+        for unused in ("HTTPValidationError", "ValidationError"):
+            if unused not in json.dumps(document.get("paths", {})):
+                schemas.pop(unused, None)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Answer every error of the app as problem+json."""
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(QueryError, _on_query)
     app.add_exception_handler(NotFound, _on_not_found)
+    app.add_exception_handler(Refused, _on_refused)
     app.add_exception_handler(HTTPException, _on_http)
     app.add_exception_handler(IntegrityError, _on_integrity)
     app.add_exception_handler(OperationalError, _on_operational)
     app.add_exception_handler(DBAPIError, _on_database)
+    app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(Exception, _on_error)

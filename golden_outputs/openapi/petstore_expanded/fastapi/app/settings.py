@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,7 +23,19 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated `read:<sha256>` or `write:<sha256>` entries.",
     )
-    read_requires_key: bool = False
+    read_requires_auth: bool = Field(
+        default=False,
+        validation_alias=AliasChoices("read_requires_auth", "read_requires_key"),
+        description="Require credentials with read access for reads too.",
+    )
+    rate_limit: str = Field(default="", description="Per client, e.g. `100/minute`.")
+    trust_proxy: bool = False
+    max_body_bytes: int = 1_048_576
+    statement_timeout_seconds: float = 30.0
+    cors_origins: str = Field(
+        default="", description="Comma-separated origins, or `*`."
+    )
+    docs_enabled: bool = True
 
 
 @lru_cache

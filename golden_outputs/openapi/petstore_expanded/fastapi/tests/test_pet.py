@@ -51,7 +51,7 @@ def test_delete(client: TestClient) -> None:
     assert client.get(location).status_code == 404
 
 
-def test_writes_need_a_write_key(anonymous: TestClient, reader: TestClient) -> None:
+def test_writes_need_write_access(anonymous: TestClient, reader: TestClient) -> None:
     body = new_pet(anonymous)
     assert anonymous.post(COLLECTION, json=body).status_code == 401
     assert reader.post(COLLECTION, json=body).status_code == 403

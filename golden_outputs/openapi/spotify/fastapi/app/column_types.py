@@ -3,11 +3,36 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime, time
+from typing import Annotated, Any
 from uuid import UUID
 
+from pydantic import WithJsonSchema
 from sqlalchemy import String
 from sqlalchemy.types import TypeDecorator
+
+# A DATETIME or TIME column without a time zone holds local values, answered without an offset;
+# OpenAPI's `date-time` and `time` formats (RFC 3339) require one, so these say what is sent.
+LocalDateTime = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$",
+            "description": "ISO 8601 local date and time (an offset only where the row has one).",
+        }
+    ),
+]
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$",
+            "description": "ISO 8601 local time (an offset only where the row has one).",
+        }
+    ),
+]
 
 
 class UuidText(TypeDecorator[UUID]):

@@ -1,0 +1,1 @@
+../../../_shared/app/{% if api %}migrations{% endif %}/script.py.mako
