@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import shlex
 import subprocess
 import sys
@@ -54,7 +53,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 from urllib.request import urlopen
 
 from jsonschema import Draft202012Validator
@@ -451,18 +450,7 @@ def run_fuzz(
 # and what causes it. `classify()` sorts a run's failures into these and the rest; a test fails on the
 # rest, and ends as xfail naming the known ones with their reproductions (see tests/test_fuzz.py), which
 # also prints the entries a run did not meet. Remove an entry once the templates are fixed: an entry
-# excuses whatever failure looks like it, so a stale one can hide a regression.
-
-
-
-def _undecodable_body(failure: FuzzFailure) -> bool:
-    if failure.body is None:
-        return False
-    try:
-        failure.body.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
+# excuses whatever failure looks like it, so a stale one can hide a regression. None is known today.
 
 
 @dataclass(frozen=True)
@@ -482,18 +470,7 @@ class KnownBug:
         return target in self.targets and dialect in self.dialects
 
 
-KNOWN_BUGS: tuple[KnownBug, ...] = (
-    KnownBug(
-        "undocumented-400-for-a-body-that-is-not-utf-8",
-        "a write whose body is not UTF-8 is answered 400 problem+json 'There was an error parsing the "
-        "body', a status the document does not list (it lists 422 for bodies)",
-        "printf '\\xff' | curl -si -X POST http://HOST/tag -H 'X-API-Key: KEY' -H 'Content-Type: "
-        "application/json' --data-binary @-  # 400",
-        "Starlette's and the Flask target's body parsing answer 400 before validation; the document "
-        "lists only 201/401/403/409/422. Document 400 or answer 422 as for JSON that does not parse",
-        lambda f: f.check == "status_code_conformance" and f.status == 400 and _undecodable_body(f),
-    ),
-)
+KNOWN_BUGS: tuple[KnownBug, ...] = ()
 
 
 def classify(

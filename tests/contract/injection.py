@@ -37,7 +37,6 @@ import contextlib
 import hashlib
 import http.client
 import json
-import re
 import shlex
 import time
 import warnings

@@ -126,7 +126,11 @@ def _responses(described: Operation, schemas: Schemas) -> dict[str, Any]:
         success["content"] = {"application/json": {"schema": schema}}
     responses = {str(described.status): success}
     problem = {PROBLEM: {"schema": schemas[(Problem, "serialization")]}}
-    for status in described.errors:
+    # A body that is not UTF-8 cannot be read as JSON: 400.
+    errors = (
+        (400, *described.errors) if described.body is not None else described.errors
+    )
+    for status in sorted(errors):
         responses[str(status)] = {"description": describe(status), "content": problem}
     for status, extra in described.responses.items():
         merged = responses.setdefault(status, {"description": describe(int(status))})

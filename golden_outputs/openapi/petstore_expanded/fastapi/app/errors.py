@@ -169,6 +169,15 @@ def document_problems(app: FastAPI) -> None:
         problem_schema = {"$ref": "#/components/schemas/Problem"}
         for path in document.get("paths", {}).values():
             for operation in path.values():
+                if "requestBody" in operation and "Problem" in schemas:
+                    # A body that is not UTF-8 cannot be read as JSON: 400.
+                    operation["responses"].setdefault(
+                        "400",
+                        {
+                            "description": HTTPStatus(400).phrase,
+                            "content": {PROBLEM: {"schema": problem_schema}},
+                        },
+                    )
                 for status, response in operation.get("responses", {}).items():
                     content = response.get("content", {})
                     if (
