@@ -39,14 +39,21 @@ def _before() -> Response | None:
     return None
 
 
+# The security headers of the two kinds of answers (the /docs page, the rest), computed once.
+_SECURITY = {docs: response_headers("/docs" if docs else "/") for docs in (False, True)}
+
+
 def _after(response: Response) -> Response:
     """Security headers on every answer, CORS headers for allowed origins."""
-    preflight = is_preflight(request.method, request.headers)
-    for name, value in [
-        *response_headers(request.path),
-        *cors_headers(request.headers.get("Origin"), preflight),
-    ]:
-        response.headers.add(name, value)
+    path = request.path
+    headers = response.headers
+    for name, value in _SECURITY[path == "/docs" or path.startswith("/docs/")]:
+        headers.add(name, value)
+    origin = request.headers.get("Origin")
+    if origin:
+        preflight = is_preflight(request.method, request.headers)
+        for name, value in cors_headers(origin, preflight):
+            headers.add(name, value)
     return response
 
 

@@ -187,9 +187,12 @@ def limit_statements(engine: Engine) -> None:
     if seconds <= 0:
         return
     if engine.dialect.name == "sqlite":
+        # SQLite has no statement timeout: a progress handler interrupts whatever runs past a
+        # deadline, armed when a request takes its connection from the pool (so per request,
+        # not per statement: one event instead of two around every statement).
         event.listen(engine, "connect", _sqlite_deadline)
-        event.listen(engine, "before_cursor_execute", _sqlite_start(seconds))
-        event.listen(engine, "after_cursor_execute", _sqlite_start(math.inf))
+        event.listen(engine, "checkout", _sqlite_arm(seconds))
+        event.listen(engine, "checkin", _sqlite_disarm)
         return
     event.listen(engine, "connect", _server_timeout(engine.dialect.name, seconds))
 
@@ -201,13 +204,19 @@ def _sqlite_deadline(dbapi_connection: Any, record: Any) -> None:
     )
 
 
-def _sqlite_start(seconds: float) -> Any:
-    def start(connection: Any, *_args: Any) -> None:
-        deadline = connection.info.get("deadline")
+def _sqlite_arm(seconds: float) -> Any:
+    def arm(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        deadline = record.info.get("deadline")
         if deadline is not None:
             deadline[0] = time.monotonic() + seconds
 
-    return start
+    return arm
+
+
+def _sqlite_disarm(_dbapi_connection: Any, record: Any) -> None:
+    deadline = record.info.get("deadline") if record is not None else None
+    if deadline is not None:
+        deadline[0] = math.inf
 
 
 def _server_timeout(dialect: str, seconds: float) -> Any:
