@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -119,6 +120,8 @@ class FuzzResult:
     errors: list[str] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     phases: Counter[str] = field(default_factory=Counter)
+    # Cases whose header values HTTP forbids, refused 400 by the server software (not failures).
+    invalid_requests: int = 0
     command: list[str] = field(default_factory=list)
     output: str = ""
 
@@ -137,6 +140,8 @@ class FuzzResult:
         statuses = " ".join(f"{status}x{count}" for status, count in sorted(self.statuses.items()))
         phases = ", ".join(f"{name} {count}" for name, count in self.phases.items())
         errors = f", {len(self.errors)} schemathesis error(s)" if self.errors else ""
+        if self.invalid_requests:
+            errors += f", {self.invalid_requests} with header values HTTP forbids refused 400"
         return (
             f"{self.label}: schemathesis sent {self.cases} cases ({phases}) to {self.operations} "
             f"operations in {self.seconds:.1f} s; failures: {checks}{errors}; statuses: {statuses}"
@@ -281,6 +286,16 @@ def _with_time_check(failure: FuzzFailure, document: dict[str, Any], relaxed: di
     return replace(failure, offset_in_local_time=True)
 
 
+# Characters RFC 9110 (5.5) forbids in a field value; servers may refuse such a request with 400.
+_FORBIDDEN_IN_HEADERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _invalid_header(request: dict[str, Any]) -> bool:
+    headers = request.get("headers") or {}
+    values = [value for entry in headers.values() for value in (entry if isinstance(entry, list) else [entry])]
+    return any(_FORBIDDEN_IN_HEADERS.search(str(value)) for value in values)
+
+
 def parse_events(path: Path, result: FuzzResult) -> None:
     """Fill `result` from schemathesis' NDJSON event stream (cases, statuses, failures, errors)."""
     cases: set[str] = set()
@@ -316,6 +331,10 @@ def parse_events(path: Path, result: FuzzResult) -> None:
                         interaction = interactions.get(case_id) or {}
                         response = interaction.get("response") or {}
                         status = response.get("status_code")
+                        if status == 400 and _invalid_header(interaction.get("request") or {}):
+                            # Not a request HTTP allows: the server software refuses it (RFC 9110, 5.5).
+                            result.invalid_requests += 1
+                            continue
                         operation = str(info.get("operation") or recorder.get("label"))
                         message = str(info.get("message") or "")
                         # The same check failing the same way on the same operation is one finding.
