@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -388,6 +389,13 @@ def summary_counts(output: str) -> dict[str, int]:
 def passed_count(completed: subprocess.CompletedProcess[str]) -> int:
     """N of "N passed" in a pytest run's summary (0 when absent)."""
     return summary_counts(completed.stdout).get("passed", 0)
+
+
+def api_keys() -> tuple[str, str, str]:
+    """A fresh write key, read key, and the API_KEYS value that lists their hashes."""
+    write, read = "w-" + secrets.token_hex(12), "r-" + secrets.token_hex(12)
+    digest = lambda key: hashlib.sha256(key.encode()).hexdigest()  # noqa: E731
+    return write, read, f"write:{digest(write)},read:{digest(read)}"
 
 
 def free_port() -> int:

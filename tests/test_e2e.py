@@ -27,9 +27,7 @@ output and the parity report to DIR/<database>-<dialect>-<target>.txt.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import secrets
 import shutil
 import threading
 import time
@@ -54,13 +52,6 @@ DIALECTS = ("sqlite", "postgresql", "mariadb")
 # schemathesis on every read operation of both servers (random cases per operation), on these dialects.
 FUZZED_DIALECTS = ("sqlite", "postgresql")
 FUZZ_EXAMPLES = 3
-
-
-def _keys() -> tuple[str, str, str]:
-    """A write key, a read key, and the API_KEYS value that lists their hashes."""
-    write, read = "w-" + secrets.token_hex(12), "r-" + secrets.token_hex(12)
-    digest = lambda key: hashlib.sha256(key.encode()).hexdigest()  # noqa: E731
-    return write, read, f"write:{digest(write)},read:{digest(read)}"
 
 
 @pytest.fixture(scope="session")
@@ -160,7 +151,7 @@ def test_generated_projects_run_and_speak_the_same_contract(
 
     tests = _Background(projects, dialect)
     tests.start()
-    write, read, api_keys = _keys()
+    write, read, api_keys = harness.api_keys()
     spec = read_spec(projects[0][2] / ".codegen" / "spec.yaml")
     reports: dict[str, Any] = {}
     fuzzed: dict[str, Any] = {}

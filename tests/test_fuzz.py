@@ -23,7 +23,6 @@ and a run shows no failure, the test passes.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import secrets
@@ -56,13 +55,6 @@ TARGETS = ("fastapi", "flask")
 # schema, ~10 s of CPU per server (schemathesis and the app together).
 FUZZ_EXAMPLES = 5
 LOAD_SECONDS = 5.0
-
-
-def _keys() -> tuple[str, str, str]:
-    """A write key, a read key, and the API_KEYS value that lists their hashes."""
-    write, read = "w-" + secrets.token_hex(12), "r-" + secrets.token_hex(12)
-    digest = lambda key: hashlib.sha256(key.encode()).hexdigest()  # noqa: E731
-    return write, read, f"write:{digest(write)},read:{digest(read)}"
 
 
 def _report(capsys: pytest.CaptureFixture[str], text: str) -> None:
@@ -149,7 +141,7 @@ def _known_text(found: dict[str, list[Any]], known: tuple[Any, ...], target: str
 @pytest.mark.parametrize("target", TARGETS)
 def test_fuzz(target: str, projects: Projects, capsys: pytest.CaptureFixture[str]) -> None:
     """schemathesis finds no 5xx and no answer that breaks the app's own OpenAPI document."""
-    write, _, api_keys = _keys()
+    write, _, api_keys = harness.api_keys()
     label = f"hard/sqlite/{target}"
     with private_hard("sqlite", "fuzz") as url:
         python, project = projects.get(target, "sqlite", url)
@@ -190,7 +182,7 @@ def test_fuzz(target: str, projects: Projects, capsys: pytest.CaptureFixture[str
 @pytest.mark.parametrize("target", TARGETS)
 def test_injection(target: str, dialect: str, projects: Projects, capsys: pytest.CaptureFixture[str]) -> None:
     """Hostile values in every input: no 5xx, problem+json errors, no SQL run, the database unchanged."""
-    write, _, api_keys = _keys()
+    write, _, api_keys = harness.api_keys()
     label = f"hard/{dialect}/{target}"
     with private_hard(dialect, "inject") as url:
         python, project = projects.get(target, dialect, url)
@@ -246,7 +238,7 @@ def test_no_secret_in_files_or_logs(
     while generating and serving, and the server's log after failing requests and database errors."""
     role = f"cg_secret_{os.getpid()}_{target}"
     password = "pw-" + secrets.token_urlsafe(18)
-    write, read, api_keys = _keys()
+    write, read, api_keys = harness.api_keys()
     jwt = (
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + secrets.token_urlsafe(24) + "." + secrets.token_urlsafe(16)
     )

@@ -15,6 +15,7 @@ from app.policy import (
     body_refusal,
     cors_headers,
     hidden,
+    is_docs,
     is_preflight,
     rate_refusal,
     response_headers,
@@ -49,21 +50,11 @@ def _encoded(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
     ]
 
 
-# The security headers of the two kinds of answers, computed once.
-_SECURITY = {docs: response_headers("/docs" if docs else "/") for docs in (False, True)}
-_ENCODED = {docs: _encoded(headers) for docs, headers in _SECURITY.items()}
-
-
-def _is_docs(path: str) -> bool:
-    return path == "/docs" or path.startswith("/docs/")
-
-
-def _security(path: str) -> list[tuple[str, str]]:
-    return _SECURITY[_is_docs(path)]
-
-
-def _encoded_security(path: str) -> list[tuple[bytes, bytes]]:
-    return _ENCODED[_is_docs(path)]
+# The security headers of the two kinds of answers (the /docs page, the rest), encoded once.
+_ENCODED = {
+    docs: _encoded(list(response_headers("/docs" if docs else "/")))
+    for docs in (False, True)
+}
 
 
 async def _answer(
@@ -104,9 +95,7 @@ class Policy:
         headers = Headers(scope=scope)
         preflight = is_preflight(scope["method"], headers)
         cors = cors_headers(headers.get("origin"), preflight)
-        added = _security(scope["path"])
-        if cors:
-            added = [*added, *cors]
+        added = [*response_headers(scope["path"]), *cors]
         if preflight and cors:
             await _answer(send, 204, added, None)
             return
@@ -124,7 +113,7 @@ class Policy:
         if detail is not None:
             await _answer(send, 413, added, detail)
             return
-        encoded = _encoded_security(scope["path"]) if not cors else _encoded(added)
+        encoded = _encoded(added) if cors else _ENCODED[is_docs(scope["path"])]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -168,17 +168,24 @@ def is_preflight(method: str, headers: Mapping[str, str]) -> bool:
     )
 
 
+def is_docs(path: str) -> bool:
+    """True for the interactive documentation page and its assets."""
+    return path == "/docs" or path.startswith("/docs/")
+
+
 def hidden(path: str) -> bool:
     """True for the documentation paths when DOCS_ENABLED is false (they then answer 404)."""
-    documentation = path in ("/docs", "/openapi.json") or path.startswith("/docs/")
+    documentation = path == "/openapi.json" or is_docs(path)
     return documentation and not get_settings().docs_enabled
 
 
-def response_headers(path: str) -> list[tuple[str, str]]:
-    """The security headers of an answer to `path`."""
-    if path == "/docs" or path.startswith("/docs/"):
-        return list(SECURITY_HEADERS)
-    return [*SECURITY_HEADERS, API_CSP]
+_DOCS_HEADERS = SECURITY_HEADERS
+_API_HEADERS = (*SECURITY_HEADERS, API_CSP)
+
+
+def response_headers(path: str) -> tuple[tuple[str, str], ...]:
+    """The security headers of an answer to `path` (the same tuple every time)."""
+    return _DOCS_HEADERS if is_docs(path) else _API_HEADERS
 
 
 def limit_statements(engine: Engine) -> None:

@@ -39,15 +39,10 @@ def _before() -> Response | None:
     return None
 
 
-# The security headers of the two kinds of answers (the /docs page, the rest), computed once.
-_SECURITY = {docs: response_headers("/docs" if docs else "/") for docs in (False, True)}
-
-
 def _after(response: Response) -> Response:
     """Security headers on every answer, CORS headers for allowed origins."""
-    path = request.path
     headers = response.headers
-    for name, value in _SECURITY[path == "/docs" or path.startswith("/docs/")]:
+    for name, value in response_headers(request.path):
         headers.add(name, value)
     origin = request.headers.get("Origin")
     if origin:
