@@ -2,7 +2,7 @@
 
 The contract suite records every request it sends (`ContractReport.sent`). `compare` sends the ones
 that cannot change data again to two servers serving the same database (the FastAPI and the Flask
-project generated from one spec), one request to each in turn, and compares status, headers and
+project generated from one spec), several requests at a time, and compares status, headers and
 body. A client must not be able to tell the two apart, except by the `Server` header.
 
 Replayed: every GET, HEAD and OPTIONS, and every other request the suite saw refused with a 4xx
@@ -14,7 +14,9 @@ documents: valid, every route listed).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,31 +81,58 @@ def _short(value: Any, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def compare(base_a: str, base_b: str, requests: Iterable[Sent], names: tuple[str, str]) -> ParityReport:
-    """Send each replayable request (once, duplicates skipped) to both servers and compare the answers."""
+def _differences(left: httpx.Response, right: httpx.Response) -> list[str]:
+    what = []
+    if left.status_code != right.status_code:
+        what.append(f"status {left.status_code} != {right.status_code}")
+    if _headers(left) != _headers(right):
+        what.append(f"headers {_headers(left)} != {_headers(right)}")
+    if _body(left) != _body(right):
+        what.append(f"body {_short(_body(left))} != {_short(_body(right))}")
+    return what
+
+
+def compare(
+    base_a: str, base_b: str, requests: Iterable[Sent], names: tuple[str, str], workers: int = 4
+) -> ParityReport:
+    """Send each replayable request (once, duplicates skipped) to both servers and compare the answers.
+
+    None of the replayed requests changes data, so their order does not matter: `workers` threads
+    replay them side by side (each with its own connections), and both servers work at the same time.
+    The differences are reported in the order the suite sent the requests.
+    """
+    unique: dict[tuple[str, str, tuple[tuple[str, str], ...], bytes], Sent] = {}
+    for sent in requests:
+        key = (sent.method, sent.target, sent.headers, sent.content)
+        if key not in unique and replayable(sent):
+            unique[key] = sent
+    local = threading.local()
+    clients: list[httpx.Client] = []
+    lock = threading.Lock()
+
+    def pair() -> tuple[httpx.Client, httpx.Client]:
+        if not hasattr(local, "pair"):
+            local.pair = (httpx.Client(base_url=base_a, timeout=60), httpx.Client(base_url=base_b, timeout=60))
+            with lock:
+                clients.extend(local.pair)
+        return local.pair
+
+    def replay(sent: Sent) -> str | None:
+        left, right = (
+            client.request(sent.method, sent.target, headers=dict(sent.headers), content=sent.content or None)
+            for client in pair()
+        )
+        what = _differences(left, right)
+        return f"{sent.method} {sent.target} ({names[0]} vs {names[1]}): " + "; ".join(what) if what else None
+
     report = ParityReport()
-    seen: set[tuple[str, str, tuple[tuple[str, str], ...], bytes]] = set()
-    with httpx.Client(base_url=base_a, timeout=60) as a, httpx.Client(base_url=base_b, timeout=60) as b:
-        for sent in requests:
-            key = (sent.method, sent.target, sent.headers, sent.content)
-            if key in seen or not replayable(sent):
-                continue
-            seen.add(key)
-            answers = [
-                client.request(sent.method, sent.target, headers=dict(sent.headers), content=sent.content or None)
-                for client in (a, b)
-            ]
-            report.compared += 1
-            left, right = answers
-            what = []
-            if left.status_code != right.status_code:
-                what.append(f"status {left.status_code} != {right.status_code}")
-            if _headers(left) != _headers(right):
-                what.append(f"headers {_headers(left)} != {_headers(right)}")
-            if _body(left) != _body(right):
-                what.append(f"body {_short(_body(left))} != {_short(_body(right))}")
-            if what:
-                report.differences.append(
-                    f"{sent.method} {sent.target} ({names[0]} vs {names[1]}): " + "; ".join(what)
-                )
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for difference in pool.map(replay, unique.values()):
+                report.compared += 1
+                if difference is not None:
+                    report.differences.append(difference)
+    finally:
+        for client in clients:
+            client.close()
     return report
