@@ -230,7 +230,7 @@ def plan_update(
     project: Project, source: str | None = None, templates: Path | None = None
 ) -> tuple[UpdateReport, dict[str, str | None]]:
     """Compute the whole regeneration in memory: the report and the file contents (None: delete)."""
-    from codegen.render.project import USER_OWNED
+    from codegen.render.plan import USER_OWNED
 
     templates = _templates(project, templates)
     spec = new_spec(project, source)

@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL, Connection, Engine, Inspector, make_url
@@ -20,6 +20,9 @@ from codegen.errors import SourceError
 from codegen.reflect.mariadb_catalog import mariadb_column_checks
 from codegen.reflect.types import TypeInfo, map_type, parse_check_enum, parse_json_check, sqlite_affinity
 from codegen.spec.model import LogicalType
+
+if TYPE_CHECKING:
+    from codegen.reflect.sqlite_catalog import TableMemo
 
 SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "sslpassword", "sslkey"})
 
@@ -326,22 +329,32 @@ def _reflect_schema(
     exclude: list[str],
     dialect: Any,
     replay: Connection | None = None,
+    memo: TableMemo | None = None,
 ) -> list[TableInfo]:
     kinds = _object_names(inspector, schema)
     names = _selected(kinds, schema, include, exclude)
     if not names:
         return []
-    args: dict[str, Any] = {"schema": schema, "filter_names": names, "kind": ObjectKind.ANY}
-    batch = _batch(inspector, args, replay)
+    known = memo.load(kinds, names) if memo is not None else {}
+    todo = [name for name in names if name not in known]
+    batch: dict[str, dict[Any, Any]] = {}
+    if todo:
+        args: dict[str, Any] = {"schema": schema, "filter_names": todo, "kind": ObjectKind.ANY}
+        batch = _batch(inspector, args, replay)
     default_schema = inspector.default_schema_name
     types: dict[Any, TypeInfo] = {}
     tables = []
     for name in names:
+        if name in known:
+            tables.append(known[name])
+            continue
         key_schema = None if schema in (None, default_schema) else schema
         key = (key_schema, name) if (key_schema, name) in batch["columns"] else (schema, name)
         table = _table_info(key, kinds[name], batch, dialect, types)
         table.schema = key_schema
         tables.append(table)
+    if memo is not None:
+        memo.keep(tables)
     return tables
 
 
@@ -381,24 +394,31 @@ def _reflect_connection(
     dialect = conn.dialect
     tables: list[TableInfo] = []
     main_catalog = None
+    memo = None
     for schema in schemas or [None]:
         if progress:
             progress(f"reflecting schema {schema or inspector.default_schema_name}")
         if schema is not None and schema not in inspector.get_schema_names():
             raise SourceError(f"{redacted}: no schema {schema!r}")
         replay = None
+        schema_memo = None
         if dialect.name == "sqlite":
-            from codegen.reflect.sqlite_catalog import read_catalog, replay_connection
+            from codegen.reflect.sqlite_catalog import TableMemo, read_catalog, replay_connection
 
             catalog = read_catalog(conn, schema)
             if catalog is not None:
                 replay = replay_connection(conn, catalog)
                 main_catalog = catalog if schema is None else main_catalog
-        tables.extend(_reflect_schema(inspector, schema, include, exclude, dialect, replay))
+                if schema is None and catalog.temp_empty:  # main's tables, each kept under its own rows
+                    memo = schema_memo = TableMemo(conn, catalog)
+        tables.extend(_reflect_schema(inspector, schema, include, exclude, dialect, replay, schema_memo))
     if dialect.name == "sqlite":
         from codegen.reflect.sqlite_catalog import recover_sqlite_facts
 
-        recover_sqlite_facts(conn, tables, main_catalog)
+        reused = memo.reused if memo is not None else set()
+        recover_sqlite_facts(conn, [table for table in tables if id(table) not in reused], main_catalog)
+        if memo is not None:
+            memo.store()
     if getattr(dialect, "is_mariadb", False):
         _apply_column_checks(tables, mariadb_column_checks(conn, tables))
     if not tables:

@@ -14,6 +14,7 @@ before.
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -54,6 +55,7 @@ class SqliteCatalog:
     table_sql: dict[str, str | None] = field(default_factory=dict)
     sql_statements: frozenset[str] = frozenset()
     temp_empty: bool = False
+    master: list[tuple[Any, ...]] = field(default_factory=list)  # every row: type, name, tbl_name, sql
     prefix: str = "PRAGMA main."
     quote: Callable[[str], str] = _quote
 
@@ -95,6 +97,8 @@ def read_catalog(conn: Connection, schema: str | None) -> SqliteCatalog | None:
     catalog = SqliteCatalog(schema, prefix=prefix, quote=quote)
     try:
         catalog.temp_empty = not conn.exec_driver_sql("SELECT count(*) FROM sqlite_temp_master").scalar()
+        catalog.master = [tuple(row) for row in conn.exec_driver_sql(
+            f"SELECT type, name, tbl_name, sql FROM {master}").all()]
         objects = conn.exec_driver_sql(
             f"SELECT name, type, sql FROM {master} WHERE type IN ('table', 'view')"
         ).all()
@@ -191,6 +195,136 @@ class _ReplayConnection(Connection):
 def replay_connection(conn: Connection, catalog: SqliteCatalog) -> Connection:
     """`conn` for the dialect's reflection methods, with the catalog's rows in place of their PRAGMAs."""
     return _ReplayConnection(conn, catalog)
+
+
+# -- reflected tables kept between runs --------------------------------------------------------------------
+
+_TABLE_MEMO = "sqlite-table-1"
+
+
+class TableMemo:
+    """Reflected tables of the main schema kept in codegen's cache, each under the catalog rows it is read from.
+
+    A table's key holds its rows in `sqlite_master` (the table, its indexes and triggers), every PRAGMA row
+    of it and of its indexes, and the definition and columns of each table its foreign keys name (the
+    dialect reads a referred table's key when a foreign key names no columns), with the SQLite version,
+    codegen's code and SQLAlchemy's installed copy: the same key is the same `TableInfo`, after
+    `recover_sqlite_facts`. So only the tables whose rows changed since a reflection are reflected again.
+    """
+
+    def __init__(self, conn: Connection, catalog: SqliteCatalog) -> None:
+        self.conn, self.catalog = conn, catalog
+        self.code = _reflection_code(fresh=False)
+        self.keys: dict[str, str] = {}
+        self.fresh: list[TableInfo] = []
+        self.reused: set[int] = set()
+        self.rows_of: dict[str, list[tuple[Any, ...]]] = {}  # sqlite_master rows by tbl_name
+        self.objects: dict[str, list[tuple[Any, ...]]] = {}  # tables and views by lower-case name
+        for row in catalog.master:
+            self.rows_of.setdefault(row[2], []).append(row)
+            if row[0] in ("table", "view"):
+                self.objects.setdefault(str(row[1]).lower(), []).append(row)
+
+    def _key(self, name: str, kind: str) -> str:
+        import hashlib
+
+        catalog, quote = self.catalog, self.catalog.quote
+        reply = catalog.replies.get
+        own = self.rows_of.get(name, [])
+        pragmas = [reply(f"{catalog.prefix}{pragma}({quote(name)})") for pragma in _TABLE_PRAGMAS]
+        indexes = [reply(f"{catalog.prefix}index_info({quote(str(row[1]))})") for row in pragmas[3] or []]
+        referred = sorted({str(row[2]).lower() for row in pragmas[2] or []})
+        targets = [(row, reply(f"{catalog.prefix}table_info({quote(str(row[1]))})"))
+                   for target in referred for row in self.objects.get(target, [])]
+        text = repr((_TABLE_MEMO, self.code, sqlite3.sqlite_version, name, kind, own, pragmas, indexes, targets))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def load(self, kinds: dict[str, str], names: list[str]) -> dict[str, TableInfo]:
+        """The tables of `names` whose rows are unchanged since they were kept."""
+        from codegen import cache
+
+        self.keys = {name: self._key(name, kinds[name]) for name in names}
+        found = cache.memo_load(_TABLE_MEMO, self.keys.values())
+        tables = {}
+        enabled = gc.isenabled()
+        gc.disable()  # thousands of new, long-lived objects: nothing to collect
+        try:
+            for name, key in self.keys.items():
+                table = _table_from_bytes(found.get(key))
+                if table is not None and table.name == name:
+                    tables[name] = table
+                    self.reused.add(id(table))
+        finally:
+            if enabled:
+                gc.enable()
+        return tables
+
+    def keep(self, tables: list[TableInfo]) -> None:
+        """Note the tables reflected anew (stored by `store`, once `recover_sqlite_facts` completed them)."""
+        self.fresh.extend(table for table in tables if id(table) not in self.reused)
+
+    def store(self) -> None:
+        """Keep the new tables, unless the schema or codegen's code changed while they were read."""
+        from codegen import cache
+
+        if not self.fresh or _reflection_code(fresh=True) != self.code:
+            return
+        master = self.catalog.prefix[len("PRAGMA "):] + "sqlite_master"
+        try:
+            now = [tuple(row) for row in self.conn.exec_driver_sql(
+                f"SELECT type, name, tbl_name, sql FROM {master}").all()]
+        except DBAPIError:
+            return
+        if now != self.catalog.master:
+            return
+        values = {}
+        for table in self.fresh:
+            data = _table_to_bytes(table)
+            if data is not None and table.name in self.keys:
+                values[self.keys[table.name]] = data
+        cache.memo_store(_TABLE_MEMO, values)
+
+
+def _reflection_code(fresh: bool) -> str:
+    from codegen import cache
+
+    return cache.code_digest(templates=False, libraries=("sqlalchemy",), fresh=fresh)
+
+
+def _table_to_bytes(table: TableInfo) -> bytes | None:
+    import marshal
+    from dataclasses import asdict
+
+    data = asdict(table)
+    for column in data["columns"]:
+        kind = column["type"]
+        kind["type"] = kind["type"].value
+        kind["item_type"] = kind["item_type"].value if kind["item_type"] is not None else None
+    try:
+        return marshal.dumps(data)
+    except ValueError:
+        return None
+
+
+def _table_from_bytes(data: Any) -> TableInfo | None:
+    import marshal
+
+    from codegen.reflect.database import ColumnInfo, ForeignKeyInfo, TableInfo
+
+    if not isinstance(data, bytes):
+        return None
+    try:
+        raw = marshal.loads(data)
+        columns = []
+        for column in raw.pop("columns"):
+            kind = column.pop("type")
+            kind["type"] = LogicalType(kind["type"])
+            kind["item_type"] = LogicalType(kind["item_type"]) if kind["item_type"] is not None else None
+            columns.append(ColumnInfo(type=TypeInfo(**kind), **column))
+        fks = [ForeignKeyInfo(**fk) for fk in raw.pop("foreign_keys")]
+        return TableInfo(columns=columns, foreign_keys=fks, **raw)
+    except (EOFError, ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 # -- facts SQLAlchemy loses ------------------------------------------------------------------------------

@@ -449,13 +449,51 @@ def database_url_example(url: str, kind: str) -> str:
     return f"{_DRIVERS.get(dialect, scheme)}://{rest}"
 
 
-def project_context(spec: Spec, options: dict[str, Any], target: str = "fastapi") -> Context:
-    """The context of a whole project: the spec, options, and one entry per resource."""
-    samples = sample_plan(spec)
+def resource_entry(
+    spec: Spec, resource: Resource, samples: dict[str, Any], auth: str = "apikey", target: str = "fastapi"
+) -> Context:
+    """One element of the project context's `resources`, as `project_context` makes it."""
+    entry = resource_context(spec, resource, samples, auth, target)
+    entry["routes"]["imports"] = entry["routes"]["imports"].render()
+    return entry
+
+
+def resource_inputs(spec: Spec, samples: dict[str, Any], auth: str = "apikey",
+                    target: str = "fastapi") -> list[str] | None:
+    """Per resource, everything its `resource_entry` reads, as text: the same text (and code) gives the
+    same entry.
+
+    That is the resource itself, the resources its many-to-one relationships point at (whole: their
+    fields, keys, paths, and their own relationships, which `reverse_segment` reads), its sample plan
+    (which follows required parents further), the source (its dialect), auth and target. Nothing else
+    of the spec is read by `resource_context`; tests/test_render_memo.py checks that on the sample
+    databases, and a change there must change this function too. None for a spec with an API
+    description, whose entries also depend on its operations and models (`add_api_context`).
+    """
+    if spec.api is not None:
+        return None
+    dumped: dict[str, str] = {}
+    for resource in spec.resources:
+        dumped.setdefault(resource.name, resource.model_dump_json())  # the one `spec.resource` finds
+    common = repr((spec.source.model_dump_json(), auth, target))
+    inputs = []
+    for resource in spec.resources:
+        parents = [dumped.get(r.target, "") for r in resource.relationships if r.kind == "many_to_one"]
+        inputs.append("\n".join([common, resource.model_dump_json(), repr(samples.get(resource.name)), *parents]))
+    return inputs
+
+
+def project_context(
+    spec: Spec, options: dict[str, Any], target: str = "fastapi", resources: list[Context] | None = None
+) -> Context:
+    """The context of a whole project: the spec, options, and one entry per resource.
+
+    `resources`: the entries, when the caller has them (`resource_entry` of each resource, in order).
+    """
     auth = options.get("auth", "apikey")
-    resources = [resource_context(spec, r, samples, auth, target) for r in spec.resources]
-    for entry in resources:
-        entry["routes"]["imports"] = entry["routes"]["imports"].render()
+    if resources is None:
+        samples = sample_plan(spec)
+        resources = [resource_entry(spec, r, samples, auth, target) for r in spec.resources]
     context = {
         "project_name": spec.name,
         "package_name": spec.name.replace("_", "-"),

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
+if TYPE_CHECKING:  # imported by `codegen.update` for USER_OWNED, which needs no Jinja
+    import jinja2
 
 TEMPLATE_SUFFIX = ".jinja"
 SKIPPED = frozenset({"copier.yml", "copier.yaml"})
@@ -16,6 +17,8 @@ PARTIALS = "_partials/"
 # copier's fan-out syntax in a file name: `{% yield resource from resources %}...{% endyield %}`
 _YIELD = re.compile(r"\{%-?\s*yield\s+(\w+)\s+from\s+(\w+)\s*-?%\}(.*?)\{%-?\s*endyield\s*-?%\}")
 _EXPR = re.compile(r"\{\{\s*(.*?)\s*\}\}")
+# Output files that are the user's once written: created when absent, never overwritten or merged.
+USER_OWNED = ("app/handlers/",)
 
 
 @dataclass(frozen=True)
