@@ -174,8 +174,53 @@ def validator_backend() -> str:
     return get_validator_backend()
 
 
+# A first generation in a fresh process, stage by stage (wall and CPU seconds, no profiler: cProfile
+# inflates code that makes many small calls, such as the standard library's indenting JSON encoder).
+_STAGES = """
+import os, sys, time
+clock = lambda: (time.perf_counter(), time.process_time())
+start = clock()
+def done(name, since):
+    now = clock()
+    print(f"  {now[0] - since[0]:6.3f} s wall {now[1] - since[1]:6.3f} s CPU  {name}")
+    return now
+import codegen.cli
+from codegen import api
+from codegen.format import format_sources, needs_black
+from codegen.render.context import project_context
+from codegen.render.project import render_project
+from codegen.writer import write_new_tree
+at = done("imports (codegen.cli, the reader, the renderer)", start)
+spec = api.reflect(sys.argv[1])
+at = done("api.reflect: the reader", at)
+project_context(spec, {"auth": "apikey"}, "fastapi")
+at = done("project_context (again inside the render below)", at)
+rendered = render_project(spec, "fastapi", {"auth": "apikey"})
+at = done("render_project: context and templates", at)
+black = [path for path, text in rendered.items() if path.endswith(".py") and needs_black(text)]
+files = format_sources(rendered)
+at = done(f"format_sources: black on {len(black)} files {black}", at)
+write_new_tree(__import__("pathlib").Path(sys.argv[2]), {p: t.encode() for p, t in files.items()})
+at = done(f"write_new_tree: {len(files)} files", at)
+done("all", start)
+"""
+
+
+def _stages(source: Path) -> None:
+    out, cache = OUT / "codegen-stages", OUT / "cache-stages"
+    for path in (out, cache):
+        shutil.rmtree(path, ignore_errors=True)
+    print("\nprofile: a first generation (empty cache) stage by stage, in a fresh process:")
+    env = {**os.environ, "CODEGEN_CACHE_DIR": str(cache)}
+    done = subprocess.run([sys.executable, "-c", _STAGES, str(source), str(out)], cwd=REPO, text=True,
+                          capture_output=True, check=False, env=env)
+    print(done.stdout.rstrip() or f"  FAILED: {done.stderr[-2000:]}")
+
+
 def _profile(source: Path, top: int) -> None:
-    """Where codegen's time goes: the reader's stages in process, then the whole CLI under cProfile."""
+    """Where codegen's time goes: a first generation's stages, the reader's stages in process, then
+    the whole CLI under cProfile."""
+    _stages(source)
     from codegen import api
     from codegen.reflect import openapi_load
 

@@ -6,18 +6,17 @@ Added to the project context by `add_api_context`; a database project gets `api:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
+from codegen.render.layout import Call, assign_list, exploded, lay_out
 from codegen.render.api_models import ModelBuilder
 from codegen.render.api_routes import Operations, Target, resource_routes
-from codegen.render.layout import fit
 from codegen.render.pyliteral import py_str
 from codegen.render.types import portable_default, sqlalchemy_type
 from codegen.schemas import deref, is_json, object_shape, types_of
-from codegen.spec.model import Field, LogicalType, Resource, Response, Spec
+from codegen.spec.model import Field, LogicalType, Operation, Resource, Response, Spec
 
 Context = dict[str, Any]
 _TOKEN = re.compile(r"\{([^{}/]+)\}")
@@ -76,26 +75,34 @@ def error_shapes(spec: Spec, models: Mapping[str, Any]) -> dict[str, dict[str, A
 
 
 def _migration(spec: Spec) -> list[Context]:
+    """Per table: its name, `create` (the `op.create_table` call) and `drop`, laid out as black would."""
     tables = []
     for resource in spec.resources:
-        columns = []
-        for field in resource.fields:
-            columns.append(_column(resource, field))
-        tables.append({"name": resource.table, "create": fit("op.create_table(", [py_str(resource.table), *columns],
-                                                             ")", 4)})
+        columns = [_column(resource, field) for field in resource.fields]
+        create = exploded("op.create_table(", [py_str(resource.table), *columns], ")", 4)
+        drop = lay_out(Call("op.drop_table(", (py_str(resource.table),)), 4)
+        tables.append({"name": resource.table, "create": create, "drop": drop})
     return tables
 
 
-def _column(resource: Resource, field: Field) -> str:
-    args = [py_str(field.column), "sa." + sqlalchemy_type(field).expr]
+def _column(resource: Resource, field: Field) -> Call:
+    args: list[str | Call] = [py_str(field.column), _column_type(field)]
     if field.name in resource.primary_key:
         args.append("primary_key=True")
         args.append("autoincrement=True" if field.autoincrement else "autoincrement=False")
     args.append(f"nullable={field.nullable and field.name not in resource.primary_key}")
     default = portable_default(field)
     if default is not None:
-        args.append(f"server_default=sa.text({py_str(default)})")
-    return "sa.Column(" + ", ".join(args) + ")"
+        args.append(Call("server_default=sa.text(", (py_str(default),)))
+    return Call("sa.Column(", tuple(args))
+
+
+def _column_type(field: Field) -> str | Call:
+    """`sa.` and the column type; a native enum as a call (black may give its values lines of their own)."""
+    if field.type is LogicalType.ENUM and field.native_enum and field.enum_values:
+        name = (f"name={py_str(field.enum_name)}",) if field.enum_name else ()
+        return Call("sa.Enum(", (*(py_str(value) for value in field.enum_values), *name))
+    return "sa." + sqlalchemy_type(field).expr
 
 
 def _sample(schema: Mapping[str, Any], models: Mapping[str, Any]) -> str | None:
@@ -141,14 +148,17 @@ def add_api_context(spec: Spec, context: Context) -> Context:
     if spec.api is None:
         context["api"] = None
         return context
-    from codegen.render.api_document import openapi_document
+    from codegen.render.api_document import dump_json, openapi_document
 
     builder = ModelBuilder(spec.models)
     target = Target(context["target"])
     by_name = {entry["name"]: entry for entry in context["resources"]}
+    served: dict[str | None, list[Operation]] = {}
+    for operation in spec.operations:
+        served.setdefault(operation.resource, []).append(operation)
     for resource in spec.resources:
         entry = by_name[resource.name]
-        entry["api"] = resource_routes(spec, resource, builder, target)
+        entry["api"] = resource_routes(spec, resource, builder, target, served.get(resource.name, []))
         # A JSON member's shape is the description's; optional ones are left out of sample bodies.
         loose = {f.name for f in resource.fields if f.type is LogicalType.JSON and f.nullable}
         entry["sample"]["fields"] = [f for f in entry["sample"]["fields"] if f["name"] not in loose]
@@ -159,10 +169,11 @@ def add_api_context(spec: Spec, context: Context) -> Context:
         "version": str(spec.api.info.get("version") or "0.1.0"),
         "base_path": spec.api.base_path,
         "components": builder.context(),
-        "document": json.dumps(openapi_document(spec), indent=2, ensure_ascii=False) + "\n",
-        "error_shapes": json.dumps(shapes, indent=2, ensure_ascii=False) + "\n",
+        "document": dump_json(openapi_document(spec)),
+        "error_shapes": dump_json(shapes),
         "tables": _migration(spec),
         "operation_ids": [o.operation_id for o in spec.operations],
+        "operation_ids_code": assign_list("OPERATION_IDS", [py_str(o.operation_id) for o in spec.operations]),
         "operation_tests": operation_tests(spec, builder.models),
     }
     return context

@@ -7,6 +7,8 @@ filter parameters where the description does not use those names already.
 
 from __future__ import annotations
 
+import json
+import json.encoder
 from typing import Any
 
 from codegen.spec.model import Field, LogicalType, Operation, Parameter, Resource, Spec
@@ -133,3 +135,112 @@ def openapi_document(spec: Spec) -> dict[str, Any]:
     if api.security:
         document["security"] = api.security
     return document
+
+
+def dump_json(value: Any) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False) + "\\n"`, byte for byte, several times faster.
+
+    The standard library's indenting encoder is pure Python and passes every piece up through one
+    generator per level of nesting; for a 5 MB document that was most of the context's time. This
+    one appends each piece once. A container met again (the spec shares schema objects between
+    operations) is copied from its first encoding, re-indented: JSON text has no raw newline but
+    its layout's.
+    """
+    return _Dumper().dump(value) + "\n"
+
+
+_encode_str = json.encoder.encode_basestring  # what ensure_ascii=False uses (the C version)
+
+
+class _Dumper:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        # id of a container -> (level, first part, end part) of its encoding; None while encoding it.
+        # The caller holds the whole value, so no id is reused while this runs.
+        self.spans: dict[int, tuple[int, int, int] | None] = {}
+
+    def dump(self, value: Any) -> str:
+        self._value(value, 0)
+        return "".join(self.parts)
+
+    def _value(self, value: Any, level: int) -> None:
+        parts = self.parts
+        if isinstance(value, str):
+            parts.append(_encode_str(value))
+        elif value is None:
+            parts.append("null")
+        elif value is True:
+            parts.append("true")
+        elif value is False:
+            parts.append("false")
+        elif isinstance(value, int):
+            parts.append(int.__repr__(value))
+        elif isinstance(value, float):
+            parts.append(_float(value))
+        elif isinstance(value, (dict, list, tuple)):
+            self._container(value, level)
+        else:
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    def _container(self, value: dict[Any, Any] | list[Any] | tuple[Any, ...], level: int) -> None:
+        parts = self.parts
+        if not value:
+            parts.append("{}" if isinstance(value, dict) else "[]")
+            return
+        key = id(value)
+        if key in self.spans:
+            span = self.spans[key]
+            if span is None:
+                raise ValueError("Circular reference detected")
+            text = "".join(parts[span[1] : span[2]])
+            parts.append(_reindent(text, span[0], level))
+            return
+        self.spans[key] = None
+        start = len(parts)
+        inner = "\n" + "  " * (level + 1)
+        separator = inner
+        if isinstance(value, dict):
+            parts.append("{")
+            for name, item in value.items():
+                parts.append(separator + _encode_str(_key(name)) + ": ")
+                separator = "," + inner
+                self._value(item, level + 1)
+            parts.append("\n" + "  " * level + "}")
+        else:
+            parts.append("[")
+            for item in value:
+                parts.append(separator)
+                separator = "," + inner
+                self._value(item, level + 1)
+            parts.append("\n" + "  " * level + "]")
+        self.spans[key] = (level, start, len(parts))
+
+
+def _reindent(text: str, level: int, to: int) -> str:
+    """`text`, encoded at nesting `level`, as it reads at nesting `to`."""
+    if to == level:
+        return text
+    if to > level:
+        return text.replace("\n", "\n" + "  " * (to - level))
+    return text.replace("\n" + "  " * (level - to), "\n")
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return "NaN"
+    if value in (float("inf"), float("-inf")):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _key(key: Any) -> str:
+    """A member name as `json.dumps` writes a dict key that is not a string."""
+    if isinstance(key, str):
+        return key
+    if key is True or key is False or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    if isinstance(key, int):
+        return int.__repr__(key)
+    if isinstance(key, float):
+        return _float(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")

@@ -334,11 +334,14 @@ def _resource_imports(resource: Resource, target: Target) -> Imports:
                     ("app.db", "SessionDep"), *own])
 
 
-def resource_routes(spec: Spec, resource: Resource, builder: ModelBuilder, target: Target) -> Context:
-    """The context of one resource's routes module (`resource.api`)."""
+def resource_routes(spec: Spec, resource: Resource, builder: ModelBuilder, target: Target,
+                    operations: list[Operation] | None = None) -> Context:
+    """The context of one resource's routes module (`resource.api`); `operations`: the resource's own,
+    if the caller has them (else picked from the spec's)."""
     imports = _resource_imports(resource, target)
     signatures = Signatures(builder, target)
-    operations = [o for o in spec.operations if o.resource == resource.name]
+    if operations is None:
+        operations = [o for o in spec.operations if o.resource == resource.name]
     contexts = [_resource_operation(o, resource, signatures, imports) for o in operations]
     if not target.flask:
         for operation in operations:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from codegen.format import LINE_LENGTH
 
 
@@ -24,3 +26,77 @@ def tuple_literal(values: list[str]) -> str:
     from codegen.render.pyliteral import py_literal
 
     return py_literal(tuple(values))
+
+
+# -- calls and lists laid out exactly as black would lay them out -----------------------------------
+#
+# `fit` writes a form black keeps (one argument per line with a magic trailing comma) but
+# not always the one black would choose for the one-line form. The generated output has always been
+# black's choice, so where a line may grow long (long names, many columns) these helpers compute
+# that choice:
+#
+# - the whole call on one line when it fits;
+# - else black's right-hand split: the opening bracket ends the first line, the arguments follow
+#   on one line one level deeper when they fit there, and the closing bracket gets its own line;
+# - else one argument per line with a trailing comma added, each argument laid out the same way.
+#
+# An argument that is a single atom (a name, a number, a string) is never split, and a lone
+# argument gets no trailing comma: black only adds one where it splits at commas.
+
+
+@dataclass(frozen=True)
+class Call:
+    """`head` + arguments joined by ", " + `tail`, e.g. `sa.Column(` ... `)`; arguments are atoms or calls."""
+
+    head: str
+    args: tuple[str | Call, ...]
+    tail: str = ")"
+
+
+def flat(node: str | Call) -> str:
+    """The node on one line."""
+    if isinstance(node, str):
+        return node
+    return node.head + ", ".join(flat(arg) for arg in node.args) + node.tail
+
+
+def lay_out(node: str | Call, indent: int = 0, suffix: str = "") -> str:
+    """The lines black writes for `node` followed by `suffix` (such as "," in a list), at `indent`."""
+    return "\n".join(_lines(node, indent, suffix))
+
+
+def _lines(node: str | Call, indent: int, suffix: str) -> list[str]:
+    pad = " " * indent
+    line = pad + flat(node) + suffix
+    if len(line) <= LINE_LENGTH or isinstance(node, str) or not node.args:
+        return [line]
+    inner = " " * (indent + 4)
+    body = inner + ", ".join(flat(arg) for arg in node.args)
+    if len(body) <= LINE_LENGTH or (len(node.args) == 1 and isinstance(node.args[0], str)):
+        middle = [body]
+    elif len(node.args) == 1:
+        middle = _lines(node.args[0], indent + 4, "")
+    else:
+        middle = [text for arg in node.args for text in _lines(arg, indent + 4, ",")]
+    return [pad + node.head, *middle, pad + node.tail + suffix]
+
+
+def exploded(head: str, args: list[str | Call], tail: str, indent: int = 0) -> str:
+    """A call with a magic trailing comma when it does not fit (as `layout.fit` writes it).
+
+    Black keeps one argument per line there, and lays out each argument as `lay_out` does.
+    """
+    one = " " * indent + head + ", ".join(flat(arg) for arg in args) + tail
+    if len(one) <= LINE_LENGTH or not args:
+        return one
+    lines = [text for arg in args for text in _lines(arg, indent + 4, ",")]
+    return "\n".join([" " * indent + head, *lines, " " * indent + tail])
+
+
+def assign_list(name: str, items: list[str]) -> str:
+    """`name = [items]` at module level, as black writes it: a list display that does not fit
+    gets one item per line and a trailing comma even where the items would fit on one line."""
+    one = f"{name} = [{', '.join(items)}]"
+    if len(one) <= LINE_LENGTH or len(items) < 2:
+        return lay_out(Call(f"{name} = [", tuple(items), "]"))
+    return "\n".join([f"{name} = [", *(f"    {item}," for item in items), "]"])
