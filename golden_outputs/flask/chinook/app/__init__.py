@@ -27,9 +27,9 @@ class JSONProvider(DefaultJSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """`jsonify()` without the trailing newline: the bytes the other targets send."""
-        response = cast(Response, super().response(*args, **kwargs))
-        response.set_data(response.get_data().rstrip(b"\n"))
-        return response
+        obj = self._prepare_response_obj(args, kwargs)
+        body = self.dumps(obj, separators=(",", ":"))
+        return cast(Response, self._app.response_class(body, mimetype=self.mimetype))
 
 
 @operation(access=None, errors=(503,), tag="service")

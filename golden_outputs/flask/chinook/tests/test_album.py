@@ -90,8 +90,9 @@ def test_filter_and_sort(client: FlaskClient) -> None:
     exact = client.get(PATH, query_string={KEY: str(keys[0])}).json
     assert exact["total"] >= 1
     assert all(item[KEY] == keys[0] for item in exact["items"])
-    value = rows[0]["title"]
-    ilike = {"title__ilike": value.upper()}
+    text_field = "title"
+    value = rows[0][text_field]
+    ilike = {text_field + "__ilike": value.upper()}
     matched = client.get(PATH, query_string=ilike).json
     assert matched["total"] >= 1
 

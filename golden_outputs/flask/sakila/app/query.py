@@ -16,12 +16,14 @@ from types import NoneType, UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from urllib.parse import quote
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
+from pydantic.fields import FieldInfo
 from sqlalchemy import (
     ColumnElement,
     Enum,
     Select,
     String,
+    bindparam,
     cast,
     func,
     inspect,
@@ -58,7 +60,8 @@ COMPARISONS = {
     "ge": "__ge__",
 }
 TEXT_OPERATORS = frozenset({"like", "ilike"})
-# SQLite refuses longer LIKE patterns (SQLITE_MAX_LIKE_PATTERN_LENGTH); the same limit everywhere.
+# SQLite refuses longer LIKE patterns (SQLITE_MAX_LIKE_PATTERN_LENGTH): the same limit
+# everywhere.
 MAX_PATTERN = 50_000
 OPERATORS = (*COMPARISONS, "in", "like", "ilike", "isnull")
 _BOOL = TypeAdapter(bool)
@@ -67,7 +70,7 @@ Body = TypeVar("Body", bound=BaseModel)
 
 
 class QueryError(ValueError):
-    """Bad query parameters or body values, answered with 422; each error has loc and msg."""
+    """Bad query parameters or body values, answered with 422 (errors: loc and msg)."""
 
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         super().__init__("; ".join(str(error["msg"]) for error in errors))
@@ -79,14 +82,14 @@ class QueryError(ValueError):
         return cls([{"loc": [where, key], "msg": msg}])
 
 
-# SQLSTATEs of a value the column cannot take or compare with (PostgreSQL, and MySQL's 22xxx).
+# SQLSTATEs of a value a column cannot take or compare with (PostgreSQL, MySQL 22xxx).
 _VALUE_STATES = frozenset(
     {"22001", "22003", "22007", "22008", "22P02", "42804", "42883"}
 )
 
 
 def value_problem(exc: DBAPIError) -> str | None:
-    """The 422 detail when a database error is about a value the column cannot take, else None."""
+    """The 422 detail of an error about a value its column cannot take, else None."""
     state = getattr(exc.orig, "sqlstate", None)
     if isinstance(exc, DataError) or state in _VALUE_STATES:
         return "a value does not fit the type or size of its column"
@@ -142,7 +145,7 @@ class Column:
         return self.ordered and self.annotation is not bool
 
     def parse(self, key: str, value: str) -> Any:
-        """The query-string value as the field's type, or a QueryError naming the parameter."""
+        """The query-string value as the field's type, or a QueryError for `key`."""
         try:
             return self.adapter.validate_strings(value)
         except ValidationError as exc:
@@ -191,7 +194,9 @@ _CSV_PAGE = {
             "schema": {"type": "integer"},
         },
         "X-Next-Cursor": {
-            "description": "CSV with `cursor` only: the cursor of the next page, if any.",
+            "description": (
+                "CSV with `cursor` only: the cursor of the next page, if any."
+            ),
             "schema": {"type": "string"},
         },
     },
@@ -251,7 +256,7 @@ def _filter_parameters(name: str, column: Column) -> list[dict[str, Any]]:
 def _comparable(
     attribute: Any, column: Column, dialect: str
 ) -> tuple[Any, Callable[[Any], Any]]:
-    """Both sides of a comparison; SQLite compares times as text, so normalize both there."""
+    """Both sides of a comparison; SQLite compares times as text: normalized there."""
     if dialect == "sqlite" and column.annotation is datetime:
         return func.datetime(attribute), lambda value: func.datetime(
             value.isoformat(sep=" ")
@@ -259,13 +264,14 @@ def _comparable(
     if dialect == "sqlite" and column.annotation is time:
         return func.time(attribute), lambda value: func.time(value.isoformat())
     if attribute.property.columns[0].info.get("as_text"):
-        # INET and the like: an untyped value lets the database read it as the column's type.
+        # INET and the like: an untyped value lets the database read it as the column's
+        # type.
         return attribute, lambda value: literal(value, NullType())
     return attribute, lambda value: value
 
 
 class _Lazy(Mapping[str, Any]):
-    """A mapping computed on first access: OpenAPI details cost nothing until /openapi.json."""
+    """A mapping computed on first access: OpenAPI details cost nothing until asked."""
 
     def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
         self._build = build
@@ -286,9 +292,108 @@ class _Lazy(Mapping[str, Any]):
         return len(self._data())
 
 
+# Field types pydantic answers unchanged (mode="json") for a value of that very type.
+_AS_IS = frozenset({int, str, float, bool})
+# Model settings that change even those values: a model with one always runs in full.
+_VALUE_SETTINGS = (
+    "str_strip_whitespace",
+    "str_to_lower",
+    "str_to_upper",
+    "str_min_length",
+    "str_max_length",
+    "allow_inf_nan",
+    "ser_json_inf_nan",
+)
+
+
+def _as_is(info: FieldInfo) -> frozenset[type] | None:
+    """The value types a field answers as they are (`int`, `int | None`...) or None."""
+    if info.metadata or info.exclude:
+        return None
+    annotation = info.annotation
+    union = get_origin(annotation) in (Union, UnionType)
+    types = set(get_args(annotation)) if union else {annotation}
+    nullable = NoneType in types
+    types.discard(NoneType)
+    if len(types) != 1 or not types <= _AS_IS:
+        return None
+    return frozenset({*types, NoneType} if nullable else types)
+
+
+def _customized(model: type[BaseModel]) -> bool:
+    """Whether a model does more to values than its fields' types say."""
+    hooks = model.__pydantic_decorators__
+    return any(
+        (
+            hooks.validators,
+            hooks.field_validators,
+            hooks.root_validators,
+            hooks.field_serializers,
+            hooks.model_serializers,
+            hooks.model_validators,
+            hooks.computed_fields,
+        )
+    ) or any(setting in model.model_config for setting in _VALUE_SETTINGS)
+
+
+class RowWriter:
+    """Rows as JSON-ready dicts, exactly as `read.model_dump(mode="json")` answers them.
+
+    Validating and dumping a model per row is most of a list page's cost. pydantic
+    answers a value of a field typed `int`, `str`, `float` or `bool` (None where it is
+    nullable) unchanged when the value has that very type: such values are copied. A
+    model of just the other fields (dates, decimals, bytes, UUIDs, JSON...), with the
+    read model's settings, converts those. A row with any other value (an integer in a
+    boolean field, a number in a text field) goes through the whole read model.
+    """
+
+    def __init__(self, read: type[BaseModel]) -> None:
+        self.read = read
+        fields = read.model_fields
+        self.names = tuple(
+            info.serialization_alias or attribute for attribute, info in fields.items()
+        )
+        checks = [_as_is(info) for info in fields.values()]
+        if _customized(read):
+            checks = [None] * len(fields)
+        self.plain = tuple(
+            (index, types) for index, types in enumerate(checks) if types is not None
+        )
+        converted: dict[str, Any] = {
+            attribute: (info.annotation, info)
+            for (attribute, info), types in zip(fields.items(), checks, strict=True)
+            if types is None
+        }
+        # None: every field is copied; `read` itself: no field is.
+        self.converter: type[BaseModel] | None = None
+        if converted:
+            self.converter = read
+        if converted and self.plain:
+            name = f"{read.__name__}Converted"
+            config = read.model_config
+            self.converter = create_model(name, __config__=config, **converted)
+
+    def write(self, row: Any) -> dict[str, Any]:
+        """One row, its values in the order of the read model's fields, as a dict."""
+        if self.converter is self.read:
+            return self._validated(self.read, row)
+        for index, types in self.plain:
+            if type(row[index]) not in types:
+                return self._validated(self.read, row)
+        item = dict(zip(self.names, row))
+        if self.converter is not None:
+            item.update(self._validated(self.converter, row))
+        return item
+
+    @staticmethod
+    def _validated(model: type[BaseModel], row: Any) -> dict[str, Any]:
+        validated = model.model_validate(row, from_attributes=True)
+        return validated.model_dump(mode="json", by_alias=True)
+
+
 @dataclass(frozen=True)
 class Relation:
-    """A many-to-one relation that `?expand=` embeds, or a one-to-many route filters on."""
+    """A many-to-one relation that `?expand=` embeds, or a nested route filters on."""
 
     name: str
     target: Resource
@@ -318,7 +423,7 @@ class CsvPage:
 
 
 class Resource:
-    """One table or view: how to list, get, create, replace, update and delete its rows."""
+    """One table or view: how to list, get, create, replace, update, delete its rows."""
 
     def __init__(
         self, model: type[Any], read: type[BaseModel], key: Sequence[str], path: str
@@ -353,8 +458,16 @@ class Resource:
         )
 
     @cached_property
+    def _select_all(self) -> Select[Any]:
+        return select(*self.selected)
+
+    @cached_property
+    def _count_all(self) -> Select[Any]:
+        return select(func.count()).select_from(self.model)
+
+    @cached_property
     def tie_breaker(self) -> tuple[Any, ...]:
-        """The key (or every column) that makes every sort order total, so pages are stable."""
+        """The key (or every column): it makes every sort order total, pages stable."""
         names = self.key or tuple(self.columns)
         attributes = [
             self.columns[name].attribute if name in self.columns else name
@@ -369,7 +482,7 @@ class Resource:
     # -- reading -----------------------------------------------------------------------
 
     def parse(self, params: Iterable[tuple[str, str]], dialect: str = "") -> ListQuery:
-        """Parse paging, sort, expand, fields, cursor and filters; all problems in one 422."""
+        """Parse paging, sort, expand, fields, cursor, filters; all errors in a 422."""
         errors: list[dict[str, Any]] = []
         limit, offset, where, sort, expand = DEFAULT_LIMIT, None, [], [], []
         fields: list[str] = []
@@ -514,9 +627,8 @@ class Resource:
                 attribute = cast(attribute, String)
             if operator == "like":
                 return attribute.like(value)
-            if (
-                dialect == "sqlite"
-            ):  # lower() there folds ASCII only; app/db.py adds casefold
+            # SQLite's lower() folds ASCII only; app/db.py adds casefold.
+            if dialect == "sqlite":
                 return func.casefold(attribute).like(value.casefold())
             return attribute.ilike(value)
         left, right = _comparable(attribute, column, dialect)
@@ -529,11 +641,11 @@ class Resource:
         return getattr(left, COMPARISONS[operator])(right(column.parse(key, value)))
 
     def list_openapi(self) -> Mapping[str, Any]:
-        """OpenAPI additions of a list route, built on first use (not at import time)."""
+        """OpenAPI additions of a list route, built on first use (not at import)."""
         return _Lazy(self.list_parameters)
 
     def item_openapi(self) -> Mapping[str, Any]:
-        """OpenAPI additions of an item route: fields, expand, preconditions, ETag, 304."""
+        """OpenAPI additions of an item route: fields, expand, preconditions, 304."""
         return _Lazy(self.item_parameters)
 
     def item_parameters(self) -> dict[str, Any]:
@@ -560,7 +672,7 @@ class Resource:
         return _parameter("expand", {"type": "string"}, f"Relations to embed: {names}.")
 
     def list_parameters(self) -> dict[str, Any]:
-        """OpenAPI parameters of a list route: paging, sorting, expansion and every filter."""
+        """OpenAPI parameters of a list route: paging, sorting, expansion, filters."""
         sortable = ", ".join(
             name for name, column in self.columns.items() if column.ordered
         )
@@ -594,11 +706,13 @@ class Resource:
             parameters.extend(_filter_parameters(name, column))
         return {"parameters": parameters, "responses": {"200": _CSV_PAGE}}
 
+    @cached_property
+    def _writer(self) -> RowWriter:
+        return RowWriter(self.read)
+
     def dump(self, row: Any) -> dict[str, Any]:
         """One row as a JSON-ready dict with the JSON field names."""
-        return self.read.model_validate(row, from_attributes=True).model_dump(
-            mode="json", by_alias=True
-        )
+        return self._writer.write(row)
 
     def list_page(
         self,
@@ -606,7 +720,7 @@ class Resource:
         params: Iterable[tuple[str, str]],
         where: Sequence[ColumnElement[bool]] = (),
     ) -> dict[str, Any]:
-        """A page of rows matching the filters: items, total, limit, offset (next_cursor)."""
+        """A page of rows matching the filters: items, total, limit, offset (cursor)."""
         query = self.parse(params, session.get_bind().dialect.name)
         return self._page(session, query, where)
 
@@ -617,7 +731,7 @@ class Resource:
         where: Sequence[ColumnElement[bool]] = (),
         accept: str | None = None,
     ) -> dict[str, Any] | CsvPage:
-        """The page as JSON, or as CSV when Accept prefers it (and nothing is expanded)."""
+        """The page as JSON, or as CSV when Accept prefers it (and nothing embedded)."""
         query = self.parse(params, session.get_bind().dialect.name)
         if query.expand:  # CSV cannot hold embedded objects
             media = negotiate(accept, (JSON,), "with expand, ")
@@ -636,10 +750,8 @@ class Resource:
         self, session: Session, query: ListQuery, where: Sequence[ColumnElement[bool]]
     ) -> dict[str, Any]:
         keyset = query.keyset
-        statement: Select[Any] = select(*self.selected).where(*query.where, *where)
-        counted = (
-            select(func.count()).select_from(self.model).where(*query.where, *where)
-        )
+        statement = self._select_all.where(*query.where, *where)
+        counted = self._count_all.where(*query.where, *where)
         total = session.scalar(counted)
         if keyset is None:
             page = (
@@ -717,6 +829,32 @@ class Resource:
         """Conditions selecting the item with this key."""
         return self.match([self.columns[name].attribute for name in self.key], key)
 
+    @cached_property
+    def _by_key(self) -> Select[Any]:
+        """The read of one item, built once: the key values are bound per call.
+
+        It reads the table's columns, labelled with the attribute names like the ORM's
+        read of the attributes: the ORM adds nothing to such a read but its cost.
+        """
+
+        def column(name: str) -> Any:
+            return self.attribute(name).property.columns[0]
+
+        fields = [
+            column(name).label(field.attribute) for name, field in self.columns.items()
+        ]
+        keys = [
+            column(name) == bindparam(f"key_{index}")
+            for index, name in enumerate(self.key)
+        ]
+        return select(*fields).where(*keys)
+
+    def _read_one(self, key: Sequence[Any]) -> tuple[Select[Any], dict[str, Any]]:
+        """The read of the item at `key`, and its parameters."""
+        if any(value is None for value in key):  # a keyless view: IS NULL, not `= NULL`
+            return select(*self.selected).where(*self.key_where(key)), {}
+        return self._by_key, {f"key_{index}": value for index, value in enumerate(key)}
+
     def get_item(
         self,
         session: Session,
@@ -735,9 +873,7 @@ class Resource:
             else:
                 raise QueryError.at(name, f"unknown parameter {name!r}")
         negotiate(accept, (JSON,))
-        row = session.execute(
-            select(*self.selected).where(*self.key_where(key))
-        ).first()
+        row = session.execute(*self._read_one(key)).first()
         if row is None:
             raise NotFound(
                 f"no {self.path.strip('/')} at {'/'.join(str(part) for part in key)}"
@@ -751,12 +887,7 @@ class Resource:
 
     def require(self, session: Session, key: Sequence[Any]) -> None:
         """NotFound unless an item exists at `key`."""
-        if (
-            session.execute(
-                select(*self.tie_breaker[:1]).where(*self.key_where(key))
-            ).first()
-            is None
-        ):
+        if session.execute(*self._read_one(key)).first() is None:
             raise NotFound(
                 f"no {self.path.strip('/')} at {'/'.join(str(part) for part in key)}"
             )
@@ -782,8 +913,9 @@ class Resource:
         try:
             session.commit()
         except Exception:
-            # A deferred constraint fails at COMMIT, and SQLite then keeps the transaction
-            # open: roll it back here so the pooled connection never shows the row.
+            # A deferred constraint fails at COMMIT, and SQLite then keeps the
+            # transaction open: roll it back here so the pooled connection never shows
+            # the row.
             session.rollback()
             raise
 
@@ -793,7 +925,7 @@ class Resource:
         return self.get_item(session, key)
 
     def create(self, session: Session, values: dict[str, Any]) -> dict[str, Any]:
-        """Insert a row from attribute values; the stored row, server defaults filled in."""
+        """Insert a row of attribute values: the stored row, server defaults filled."""
         instance = self.model(**values)
         session.add(instance)
         session.flush()
@@ -802,7 +934,7 @@ class Resource:
     def create_many(
         self, session: Session, rows: Sequence[dict[str, Any]]
     ) -> list[dict[str, Any]]:
-        """Insert rows in one transaction: all of them stored, or none and the bad row named."""
+        """Insert rows in one transaction: all stored, or none and the bad row named."""
         instances = [self.model(**values) for values in rows]
         session.add_all(instances)
         try:
@@ -817,7 +949,7 @@ class Resource:
         return [self.get_item(session, key) for key in keys]
 
     def _name_bad_row(self, session: Session, rows: Sequence[dict[str, Any]]) -> None:
-        """Insert the rows one by one (then roll back): the first refused one, as a 409 or 422."""
+        """Insert the rows one by one, roll back: the first refused one, 409 or 422."""
         try:
             for index, values in enumerate(rows):
                 instance = self.model(**values)
@@ -833,23 +965,21 @@ class Resource:
                     raise QueryError(
                         [{"loc": ["body", index], "msg": detail}]
                     ) from None
-                session.expunge(
-                    instance
-                )  # a later row with the same key reaches the database
+                # Expunged: a later row with the same key reaches the database.
+                session.expunge(instance)
         finally:
             session.rollback()
 
     def _load(
         self, session: Session, key: Sequence[Any], conditions: Conditions | None = None
     ) -> Any:
-        """The row at `key`, or NotFound; with preconditions, locked and checked (412)."""
+        """The row at `key`, or NotFound; with preconditions, locked and checked."""
         if conditions is not None:
             _lock(session)
             # The ETag of the row as GET answers it, read with the lock the write keeps.
-            locked = (
-                select(*self.selected).where(*self.key_where(key)).with_for_update()
-            )
-            row = session.execute(locked).first()
+            statement, parameters = self._read_one(key)
+            locked = statement.with_for_update()
+            row = session.execute(locked, parameters).first()
             if row is not None:
                 conditions.hold(etag(self.dump(row)), safe=False)
         instance = session.get(self.model, tuple(key))
@@ -873,7 +1003,7 @@ class Resource:
         nullable: Iterable[str],
         conditions: Conditions | None = None,
     ) -> dict[str, Any]:
-        """Replace the row at `key`: given values set, absent nullable fields cleared."""
+        """Replace the row at `key`: given values set, absent nullable ones cleared."""
         self._check_key(key, values)
         instance = self._load(session, key, conditions)
         for attribute in nullable:
@@ -907,7 +1037,7 @@ class Resource:
 
 
 def _lock(session: Session) -> None:
-    """Before a checked write's read: SQLite has no row locks, so take its write lock."""
+    """Before a checked write's read: SQLite has no row lock, so take the write lock."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return  # the read itself locks the row: SELECT ... FOR UPDATE

@@ -21,18 +21,19 @@ from app.settings import get_settings
 
 def _before() -> Response | None:
     """Answer a CORS preflight; refuse over the rate limit (429) or the body limit (413)."""
-    if is_preflight(request.method, request.headers) and cors_headers(
-        request.headers.get("Origin"), True
+    headers, path = request.headers, request.path
+    if is_preflight(request.method, headers) and cors_headers(
+        headers.get("Origin"), True
     ):
         return Response(status=204)
-    if hidden(request.path):
+    if hidden(path):
         return problem(404, "Not Found")
-    if request.path != "/healthz":
-        refused = rate_refusal(request.headers, request.remote_addr)
+    if path != "/healthz":
+        refused = rate_refusal(headers, request.remote_addr)
         if refused is not None:
             detail, wait = refused
             return problem(429, detail, headers={"Retry-After": str(wait)})
-    detail = body_refusal(request.headers.get("Content-Length"))
+    detail = body_refusal(headers.get("Content-Length"))
     if detail is not None:
         return problem(413, detail)
     request.max_content_length = get_settings().max_body_bytes
@@ -42,13 +43,11 @@ def _before() -> Response | None:
 def _after(response: Response) -> Response:
     """Security headers on every answer, CORS headers for allowed origins."""
     headers = response.headers
-    for name, value in response_headers(request.path):
-        headers.add(name, value)
+    headers.extend(response_headers(request.path))
     origin = request.headers.get("Origin")
     if origin:
         preflight = is_preflight(request.method, request.headers)
-        for name, value in cors_headers(origin, preflight):
-            headers.add(name, value)
+        headers.extend(cors_headers(origin, preflight))
     return response
 
 
