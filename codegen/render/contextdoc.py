@@ -20,7 +20,8 @@ PROJECT = {
     "resources": "one entry per resource, below; per-resource files fan out over it with `yield`",
     "api": "null for a database; from an API description: {title, version, base_path, components "
     "(models module: imports, classes, aliases), document (served /openapi.json), error_shapes (JSON), "
-    "tables (migration), operation_ids, operation_tests}",
+    "tables (migration: {name, create, drop}, laid out as black would), operation_ids, operation_ids_code "
+    "(`OPERATION_IDS = [...]` as black writes it), operation_tests}",
     "operation_groups": "operations no resource serves, one group per first tag: {module, label, "
     "blueprint (the Flask blueprint's name), imports, handler_imports, operations (decorator, signature "
     "and call in the target's own syntax)}; `app/operations/` and `app/handlers/` fan out over it",
