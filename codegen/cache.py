@@ -41,7 +41,8 @@ def cache_root() -> Path:
 
 
 def builtin_templates_root() -> Path:
-    """The built-in template folder, found as `render.env.builtin_templates` finds it (without Jinja)."""
+    """The built-in template folder: inside the installed package, else the repository's templates/
+    (here, not in `render.env`, so that digests need no Jinja)."""
     package = Path(__file__).resolve().parent
     packaged = package / "templates"
     return packaged if packaged.is_dir() else package.parent / "templates"
@@ -297,3 +298,17 @@ def memo_store(kind: str, values: Mapping[str, str | bytes], keep: int = _MEMO_R
     except (OSError, sqlite3.Error):
         return False
     return True
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No garbage collection while unpacking many long-lived objects from the cache."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

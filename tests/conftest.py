@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import databases
 import pytest
@@ -125,3 +126,11 @@ def hard_url(database_url: DatabaseUrl, dialect: str) -> str:
 def empty_url(database_url: DatabaseUrl, dialect: str) -> str:
     """A database without any table or view."""
     return database_url("empty", dialect)
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of this test's own (CODEGEN_CACHE_DIR), empty at the start."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(folder))
+    return folder

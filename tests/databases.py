@@ -324,6 +324,13 @@ def run_script(dialect: str, url: str, script: str) -> None:
         raise LoadError(f"{dialect} script into {url}: {type(exc).__name__}: {first}") from None
 
 
+def sqlite_file(path: Path, script: str) -> str:
+    """A new SQLite file at `path` made by `script`; its URL."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.executescript(script)
+    return f"sqlite:///{path}"
+
+
 def _run_script(dialect: str, url: str, script: str) -> None:
     if dialect == "sqlite":
         path = make_url(url).database

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from codegen import api
 from codegen.format import black_format, format_sources, needs_black
 from codegen.render.api_document import dump_json, openapi_document
-from codegen.render.layout import Call, assign_list, exploded, flat, lay_out
+from codegen.render.layout import Call, assign_list, fit, flat, lay_out
 from codegen.render.project import render_project
 from codegen.render.pyliteral import py_str
 from corpus import corpus_file
@@ -95,9 +95,9 @@ def test_self_laid_out_files_need_no_black(sources: dict[str, str], target: str)
     for name, source in sources.items():
         files = _rendered(source, target)
         for path in SELF_LAID_OUT:
-            if path in files:
-                assert not needs_black(files[path]), f"{name}: {path} has a line black would split"
-                assert black_format(files[path]) == files[path], f"{name}: black changes {path}"
+            assert path in files, f"{name}: {path} is not generated"
+            assert not needs_black(files[path]), f"{name}: {path} has a line black would split"
+            assert black_format(files[path]) == files[path], f"{name}: black changes {path}"
         if name.startswith("petstore"):  # elsewhere long names or unions make annotations black splits
             assert not needs_black(files["app/components.py"]), f"{name}: app/components.py"
 
@@ -166,9 +166,9 @@ def test_lay_out_is_blacks(node: Call) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(args=st.lists(CALLS, min_size=1, max_size=8))
-def test_exploded_is_blacks(args: list[str | Call]) -> None:
+def test_fit_is_blacks(args: list[str | Call]) -> None:
     """Inside a function, as the migration's `op.create_table(...)`; black keeps its magic trailing comma."""
-    body = exploded("op.create_table(", args, ")", 4)
+    body = fit("op.create_table(", args, ")", 4)
     source = "def upgrade() -> None:\n" + body + "\n"
     one_line = "def upgrade() -> None:\n    " + flat(Call("op.create_table(", tuple(args))) + "\n"
     assert black.format_str(source, mode=black.Mode()) == source

@@ -15,6 +15,7 @@ from codegen.format import needs_black
 from codegen.spec.io import spec_to_data
 from codegen.spec.model import Spec
 from corpus import REPO
+from databases import sqlite_file
 
 runner = CliRunner()
 SCHEMA = """
@@ -40,18 +41,11 @@ CHANGES = [
 SEEN_BY_CLIENTS = {0, 1, 3, 4, 5, 6, 7}  # changes of the API: check exits 1
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(folder))
-    return folder
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 def _db(path: Path, script: str = SCHEMA) -> str:
-    connection = sqlite3.connect(path)
-    connection.executescript(script)
-    connection.close()
-    return f"sqlite:///{path}"
+    return sqlite_file(path, script)
 
 
 def _rendered_projects(folder: Path) -> int:
@@ -165,7 +159,9 @@ def test_cached_files_equal_a_fresh_render(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("source", ["chinook", "hard"])
-def test_spec_data_round_trips_through_the_reflection_cache(source: str, tmp_path: Path) -> None:
+def test_spec_data_round_trips_through_the_reflection_cache(
+    source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if source == "chinook":
         url = f"sqlite:///{REPO / 'examples' / 'chinook.sqlite'}"
     else:
@@ -175,7 +171,9 @@ def test_spec_data_round_trips_through_the_reflection_cache(source: str, tmp_pat
     assert Spec.model_validate(spec_to_data(spec)) == spec
     arguments = {"schemas": None, "include": None, "exclude": None, "name": None, "etl": False}
     assert update._reflect(url, arguments) == spec  # miss: reflects and stores
-    assert update._reflect(url, arguments) == spec  # hit
+    assert list((cache.cache_root() / update._REFLECT_CACHE).glob("*.json.z"))
+    monkeypatch.setattr(api, "reflect", lambda *_args, **_kwargs: pytest.fail("reflected again"))
+    assert update._reflect(url, arguments) == spec  # hit: the stored data, read back
 
 
 def test_builtin_template_root_is_the_renderers() -> None:

@@ -198,9 +198,9 @@ def test_both_targets_answer_alike(tmp_path: Path) -> None:
     import harness
     from api_parity import compare, requests_for
 
-    keys = {"write": WRITE_KEY, "read": "e2e-read-key"}
-    hashed = {role: hashlib.sha256(key.encode()).hexdigest() for role, key in keys.items()}
-    env = {"API_KEYS": ",".join(f"{role}:{digest}" for role, digest in hashed.items())}
+    write, read, api_keys = harness.api_keys()
+    keys = {"write": write, "read": read}
+    env = {"API_KEYS": api_keys}
     servers = []
     for target in api.TARGETS:
         project = tmp_path / target

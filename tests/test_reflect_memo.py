@@ -11,6 +11,7 @@ import pytest
 from codegen.reflect import sqlite_catalog
 from codegen.reflect.database import reflect_database
 from corpus import REPO
+from databases import sqlite_file
 
 SCHEMA = """
 CREATE TABLE artist (artist_id INTEGER PRIMARY KEY, name VARCHAR(120) NOT NULL);
@@ -34,18 +35,7 @@ CHANGES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(folder))
-    return folder
-
-
-def _db(path: Path, script: str) -> str:
-    connection = sqlite3.connect(path)
-    connection.executescript(script)
-    connection.close()
-    return f"sqlite:///{path}"
+pytestmark = pytest.mark.usefixtures("own_cache")
 
 
 def _uncached(url: str, monkeypatch: pytest.MonkeyPatch, folder: Path) -> object:
@@ -70,7 +60,7 @@ def _reflected_anew(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 @pytest.mark.parametrize("number", range(len(CHANGES)))
 def test_a_reflection_after_a_change_equals_one_without_cache(number: int, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    url = _db(tmp_path / "music.db", SCHEMA)
+    url = sqlite_file(tmp_path / "music.db", SCHEMA)
     first = reflect_database(url)
     assert first == _uncached(url, monkeypatch, tmp_path / "empty-0")
     anew = _reflected_anew(monkeypatch)
@@ -86,7 +76,7 @@ def test_a_reflection_after_a_change_equals_one_without_cache(number: int, tmp_p
 
 
 def test_only_the_changed_table_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = _db(tmp_path / "music.db", SCHEMA)
+    url = sqlite_file(tmp_path / "music.db", SCHEMA)
     reflect_database(url)
     connection = sqlite3.connect(tmp_path / "music.db")
     connection.execute("ALTER TABLE track ADD COLUMN note VARCHAR(40)")
@@ -103,7 +93,7 @@ def test_sample_databases_reflect_the_same_from_the_cache(kind: str, tmp_path: P
     if kind == "chinook":
         url = f"sqlite:///{REPO / 'examples' / 'chinook.sqlite'}"
     else:
-        url = _db(tmp_path / "hard.sqlite", (REPO / "tests/fixtures/hard/sqlite.sql").read_text(encoding="utf-8"))
+        url = sqlite_file(tmp_path / "hard.sqlite", (REPO / "tests/fixtures/hard/sqlite.sql").read_text(encoding="utf-8"))
     first = reflect_database(url)
     anew = _reflected_anew(monkeypatch)
     assert reflect_database(url) == first

@@ -19,6 +19,7 @@ from codegen.render.samples import sample_plan
 from codegen.spec.io import read_spec
 from codegen.spec.model import Spec
 from corpus import REPO
+from databases import sqlite_file
 
 SCHEMA = """
 CREATE TABLE artist (artist_id INTEGER PRIMARY KEY, name VARCHAR(120) NOT NULL);
@@ -31,18 +32,14 @@ CREATE TABLE note (note_id INTEGER PRIMARY KEY, body TEXT);
 
 
 @pytest.fixture(autouse=True)
-def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(folder))
+def fresh_memo(own_cache: Path) -> Path:
+    """An empty cache folder and nothing kept in the process."""
     render_project_module._LOCAL.clear()
-    return folder
+    return own_cache
 
 
 def _db(path: Path, script: str = SCHEMA) -> str:
-    connection = sqlite3.connect(path)
-    connection.executescript(script)
-    connection.close()
-    return f"sqlite:///{path}"
+    return sqlite_file(path, script)
 
 
 def _fresh(spec: Spec, target: str, options: dict[str, object], overrides: Path | None,

@@ -20,6 +20,7 @@ from codegen.reflect import database, sqlite_catalog
 from codegen.reflect.sqlite_fingerprint import schema_fingerprint, sqlite_file
 from codegen.spec.io import dump_spec
 from corpus import REPO
+from databases import sqlite_file as script_db
 
 CHINOOK = REPO / "examples" / "chinook.sqlite"
 SAKILA = Path("/work/shared/corpus/db/sakila-sqlite/sakila.sqlite")
@@ -55,11 +56,6 @@ CREATE VIEW child_view AS SELECT c.id, c.label, p.code FROM child AS c JOIN "Par
 '''
 
 
-def _script_db(path: Path, script: str) -> str:
-    connection = sqlite3.connect(path)
-    connection.executescript(script)
-    connection.close()
-    return f"sqlite:///{path}"
 
 
 def _synthetic(path: Path) -> str:
@@ -77,8 +73,8 @@ def urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("catalog")
     found = {
         "chinook": f"sqlite:///{CHINOOK}",
-        "hard": _script_db(folder / "hard.sqlite", HARD.read_text(encoding="utf-8")),
-        "edges": _script_db(folder / "edges.sqlite", EDGES),
+        "hard": script_db(folder / "hard.sqlite", HARD.read_text(encoding="utf-8")),
+        "edges": script_db(folder / "edges.sqlite", EDGES),
         "synthetic": _synthetic(folder / "synth.sqlite"),
     }
     if SAKILA.exists():
@@ -191,7 +187,7 @@ def test_reflection_runs_a_few_statements_whatever_the_table_count(tmp_path: Pat
 
 
 def test_a_temporary_table_makes_the_catalog_step_aside(tmp_path: Path) -> None:
-    url = _script_db(tmp_path / "t.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE);")
+    url = script_db(tmp_path / "t.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE);")
     engine = create_engine(url)
     with engine.connect() as conn:
         conn.exec_driver_sql("CREATE TEMP TABLE t (id INTEGER PRIMARY KEY, other TEXT)")
@@ -205,7 +201,7 @@ def test_a_temporary_table_makes_the_catalog_step_aside(tmp_path: Path) -> None:
 
 def test_fingerprint_follows_every_schema_change(tmp_path: Path) -> None:
     path = tmp_path / "f.sqlite"
-    url = _script_db(path, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);")
+    url = script_db(path, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT);")
     seen = {schema_fingerprint(url)}
     changes = [
         "INSERT INTO t (name) VALUES ('data does not count')",
@@ -233,7 +229,7 @@ def test_fingerprint_follows_every_schema_change(tmp_path: Path) -> None:
 
 
 def test_fingerprint_only_for_plain_sqlite_files(tmp_path: Path) -> None:
-    _script_db(tmp_path / "a.sqlite", "CREATE TABLE t (id INTEGER)")
+    script_db(tmp_path / "a.sqlite", "CREATE TABLE t (id INTEGER)")
     assert sqlite_file(f"sqlite:///{tmp_path / 'a.sqlite'}") == tmp_path / "a.sqlite"
     assert schema_fingerprint(f"sqlite:///{tmp_path / 'a.sqlite'}") is not None
     for url in ["sqlite://", "sqlite:///:memory:", f"sqlite:///{tmp_path / 'a.sqlite'}?mode=ro",

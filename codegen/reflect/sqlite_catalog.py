@@ -14,7 +14,6 @@ before.
 
 from __future__ import annotations
 
-import gc
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -99,9 +98,7 @@ def read_catalog(conn: Connection, schema: str | None) -> SqliteCatalog | None:
         catalog.temp_empty = not conn.exec_driver_sql("SELECT count(*) FROM sqlite_temp_master").scalar()
         catalog.master = [tuple(row) for row in conn.exec_driver_sql(
             f"SELECT type, name, tbl_name, sql FROM {master}").all()]
-        objects = conn.exec_driver_sql(
-            f"SELECT name, type, sql FROM {master} WHERE type IN ('table', 'view')"
-        ).all()
+        objects = [(name, kind, sql) for kind, name, _, sql in catalog.master if kind in ("table", "view")]
         names = [str(row[0]) for row in objects]
         for pragma in _TABLE_PRAGMAS:
             try:
@@ -246,17 +243,12 @@ class TableMemo:
         self.keys = {name: self._key(name, kinds[name]) for name in names}
         found = cache.memo_load(_TABLE_MEMO, self.keys.values())
         tables = {}
-        enabled = gc.isenabled()
-        gc.disable()  # thousands of new, long-lived objects: nothing to collect
-        try:
+        with cache.collector_paused():  # thousands of new, long-lived objects: nothing to collect
             for name, key in self.keys.items():
                 table = _table_from_bytes(found.get(key))
                 if table is not None and table.name == name:
                     tables[name] = table
                     self.reused.add(id(table))
-        finally:
-            if enabled:
-                gc.enable()
         return tables
 
     def keep(self, tables: list[TableInfo]) -> None:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from codegen.render.layout import Call, assign_list, exploded, lay_out
+from codegen.render.layout import Call, assign_list, fit, lay_out
 from codegen.render.api_models import ModelBuilder
 from codegen.render.api_routes import Operations, Target, resource_routes
 from codegen.render.pyliteral import py_str
@@ -79,7 +79,7 @@ def _migration(spec: Spec) -> list[Context]:
     tables = []
     for resource in spec.resources:
         columns = [_column(resource, field) for field in resource.fields]
-        create = exploded("op.create_table(", [py_str(resource.table), *columns], ")", 4)
+        create = fit("op.create_table(", [py_str(resource.table), *columns], ")", 4)
         drop = lay_out(Call("op.drop_table(", (py_str(resource.table),)), 4)
         tables.append({"name": resource.table, "create": create, "drop": drop})
     return tables

@@ -6,17 +6,14 @@ from pathlib import Path
 
 import jinja2
 
-from codegen.cache import cache_root
+from codegen.cache import builtin_templates_root, cache_root
 from codegen.errors import TemplateError
 from codegen.render.jinja_ext import CodegenExtension
 
 
 def builtin_templates() -> Path:
     """The built-in template root: inside the installed package, else the repository's templates/."""
-    packaged = Path(__file__).resolve().parent.parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent.parent / "templates"
+    return builtin_templates_root()
 
 
 # Template folders that add to a target rather than being one (rendered on request: `--etl`).

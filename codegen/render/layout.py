@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from codegen.format import LINE_LENGTH
 
 
-def fit(head: str, args: list[str], tail: str, indent: int = 0) -> str:
+def fit(head: str, args: list[str | Call], tail: str, indent: int = 0) -> str:
     """`head(args)tail` on one line when it fits; else one argument per line with a trailing comma.
 
     Black keeps both forms as they are: the first because it fits, the second because of its
-    magic trailing comma.
+    magic trailing comma. An argument that is a `Call` is laid out as `lay_out` does.
     """
     pad = " " * indent
-    line = f"{pad}{head}{', '.join(args)}{tail}"
+    line = pad + head + ", ".join(flat(arg) for arg in args) + tail
     if len(line) <= LINE_LENGTH or not args:
         return line
-    inner = "".join(f"{pad}    {arg},\n" for arg in args)
-    return f"{pad}{head}\n{inner}{pad}{tail}"
+    lines = [text for arg in args for text in _lines(arg, indent + 4, ",")]
+    return "\n".join([pad + head, *lines, pad + tail])
 
 
 def tuple_literal(values: list[str]) -> str:
@@ -81,22 +81,9 @@ def _lines(node: str | Call, indent: int, suffix: str) -> list[str]:
     return [pad + node.head, *middle, pad + node.tail + suffix]
 
 
-def exploded(head: str, args: list[str | Call], tail: str, indent: int = 0) -> str:
-    """A call with a magic trailing comma when it does not fit (as `layout.fit` writes it).
-
-    Black keeps one argument per line there, and lays out each argument as `lay_out` does.
-    """
-    one = " " * indent + head + ", ".join(flat(arg) for arg in args) + tail
-    if len(one) <= LINE_LENGTH or not args:
-        return one
-    lines = [text for arg in args for text in _lines(arg, indent + 4, ",")]
-    return "\n".join([" " * indent + head, *lines, " " * indent + tail])
-
-
 def assign_list(name: str, items: list[str]) -> str:
     """`name = [items]` at module level, as black writes it: a list display that does not fit
     gets one item per line and a trailing comma even where the items would fit on one line."""
-    one = f"{name} = [{', '.join(items)}]"
-    if len(one) <= LINE_LENGTH or len(items) < 2:
+    if len(items) < 2:
         return lay_out(Call(f"{name} = [", tuple(items), "]"))
-    return "\n".join([f"{name} = [", *(f"    {item}," for item in items), "]"])
+    return fit(f"{name} = [", list(items), "]")

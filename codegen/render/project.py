@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import marshal
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from codegen import cache
 from codegen.errors import TemplateError
 from codegen.render.context import project_context, resource_entry, resource_inputs
 from codegen.render import etl as etl_layer
@@ -64,8 +63,6 @@ class _RenderMemo:
         self.new: dict[str, dict[str, str | bytes]] = {}
 
     def _prefix(self, fresh: bool) -> str:
-        from codegen import cache
-
         builtin = builtin_templates()
         folders = [("overrides", cache.tree_digest(d)) if d == self.overrides else
                    ("builtin", d.relative_to(builtin).as_posix() if d.is_relative_to(builtin) else str(d))
@@ -76,8 +73,6 @@ class _RenderMemo:
         return _digest(repr((self.prefix, *parts)))
 
     def load(self, kind: str, keys: list[str]) -> dict[str, str | bytes]:
-        from codegen import cache
-
         found = {key: _LOCAL[(kind, key)] for key in keys if (kind, key) in _LOCAL}
         missing = [key for key in keys if key not in found]
         if missing:
@@ -92,8 +87,6 @@ class _RenderMemo:
 
     def save(self) -> None:
         """Store what this render computed, unless a template or module changed while it ran."""
-        from codegen import cache
-
         if not self.new:
             return
         if self._prefix(fresh=True) != self.prefix:
@@ -163,11 +156,12 @@ def _context_and_digests(
     samples = sample_plan(spec)
     inputs = resource_inputs(spec, samples, auth, target)
     if inputs is None:
-        context = project_context(spec, options, target)
+        entries = [resource_entry(spec, resource, samples, auth, target) for resource in spec.resources]
+        context = project_context(spec, options, target, resources=entries)
         return context, [_digest(repr(entry)) for entry in context["resources"]]
     keys = [memo.key("context", text) for text in inputs]
     found = memo.load("context", keys)
-    with _collector_paused():  # thousands of new, long-lived containers: nothing to collect
+    with cache.collector_paused():  # thousands of new, long-lived containers: nothing to collect
         stored = [_unmarshal(found.get(key)) for key in keys]
     entries: list[dict[str, Any]] = []
     digests: list[str | None] = []
@@ -188,17 +182,6 @@ def _context_and_digests(
                 memo.add("context", key, value)
         final.append(digest)
     return context, final
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _marshal(value: Any) -> bytes | None:

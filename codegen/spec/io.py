@@ -61,6 +61,9 @@ _BLOCK_SAFE = re.compile(r"[\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00
 _PARSE_UNSAFE = re.compile(
     r"[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
 )
+# Line breaks other than \n (YAML 1.1 counts NEL, LS and PS): inside quotes libyaml writes them as
+# breaks followed by an indentation that depends on where the string stands.
+_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
 _ASCII_UNSAFE = "".join(chr(code) for code in (*range(0, 10), *range(11, 32), 127))
 _SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: |$)")
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
@@ -142,6 +145,8 @@ class _FastEmitter:
 
     def string(self, value: str, column: int) -> None:
         """A one-line string: plain or quoted as libyaml chooses (asked in one batch when unsure)."""
+        if _OTHER_BREAKS.search(value):
+            raise _Unsure  # libyaml breaks the quoted line there and indents by the context's depth
         known = _REPR.get(value)
         if known is None and _PLAIN.fullmatch(value) and _resolves_to_str(value):
             known = _REPR[value] = value

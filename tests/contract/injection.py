@@ -62,6 +62,7 @@ from contract.suite import (
     fresh,
     is_writable,
     item_key,
+    listed,
     readable,
     same_value,
     segment,
@@ -217,10 +218,8 @@ class InjectionReport:
         lines = [self.summary()]
         lines += [f"note: {note}" for note in self.notes]
         if self.failures:
-            lines.append(f"FAILED ({self.failed}; at most 2 of each kind per resource listed):")
-            lines += [f"  {failure}" for failure in self.failures[:limit]]
-            if len(self.failures) > limit:
-                lines.append(f"  ... and {len(self.failures) - limit} more")
+            title = f"FAILED ({self.failed}; at most 2 of each kind per resource listed):"
+            lines += listed(title, self.failures, limit)
         return "\n".join(lines)
 
     def __str__(self) -> str:

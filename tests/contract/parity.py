@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from contract.suite import Sent
+from contract.suite import Sent, listed
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Headers of the transport or the server software, not of the contract.
@@ -47,10 +47,7 @@ class ParityReport:
         return f"{self.compared} requests replayed on both targets, {len(self.differences)} answered differently"
 
     def format(self, limit: int = 30) -> str:
-        lines = [self.summary()] + [f"  {difference}" for difference in self.differences[:limit]]
-        if len(self.differences) > limit:
-            lines.append(f"  ... and {len(self.differences) - limit} more")
-        return "\n".join(lines)
+        return "\n".join(listed(self.summary(), self.differences, limit))
 
 
 def replayable(sent: Sent) -> bool:

@@ -213,14 +213,19 @@ class ContractReport:
             lines.append(f"skipped ({len(self.skips)}):")
             lines += [f"  {skip}" for skip in self.skips]
         if self.failures:
-            lines.append(f"FAILED ({len(self.failures)}):")
-            lines += [f"  {failure}" for failure in self.failures[:limit]]
-            if len(self.failures) > limit:
-                lines.append(f"  ... and {len(self.failures) - limit} more")
+            lines += listed(f"FAILED ({len(self.failures)}):", self.failures, limit)
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.format()
+
+
+def listed(title: str, items: list[Any], limit: int) -> list[str]:
+    """`title`, then the first `limit` items indented, then how many more there are."""
+    lines = [title] + [f"  {item}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(f"  ... and {len(items) - limit} more")
+    return lines
 
 
 def _short(text: str, limit: int) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from app.query import NotFound, QueryError, value_problem
+from app.query import CONFLICT, NotFound, QueryError, value_problem
 from app.representation import Refused
 
 PROBLEM = "application/problem+json"
@@ -125,9 +125,7 @@ async def _on_http(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def _on_integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
-    return problem(
-        409, "the change conflicts with a unique, foreign-key or check constraint"
-    )
+    return problem(409, CONFLICT)
 
 
 async def _on_database(_request: Request, exc: DBAPIError) -> JSONResponse:

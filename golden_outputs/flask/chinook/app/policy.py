@@ -45,9 +45,11 @@ class RateLimiter:
     """
 
     def __init__(self, count: int, period: float) -> None:
+        self.period = period
         self.interval = period / count
         self.tolerance = period - self.interval
         self.arrivals: dict[str, float] = {}
+        self.pruned = time.monotonic()
         self.lock = threading.Lock()
 
     def retry_after(self, client: str) -> float:
@@ -59,7 +61,10 @@ class RateLimiter:
             if wait > 0:
                 return wait
             self.arrivals[client] = arrival + self.interval
-            if len(self.arrivals) > 10_000:
+            # Clients whose arrival time has passed are back to a full burst: forget them,
+            # at most once a period (many active clients must not make each request O(n)).
+            if len(self.arrivals) > 10_000 and now - self.pruned >= self.period:
+                self.pruned = now
                 self.arrivals = {
                     key: at for key, at in self.arrivals.items() if at > now
                 }

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from app.query import NotFound, QueryError, value_problem
+from app.query import CONFLICT, NotFound, QueryError, value_problem
 from app.representation import Refused
 
 PROBLEM = "application/problem+json"
@@ -109,9 +109,7 @@ def _on_http(exc: HTTPException) -> Response:
 
 
 def _on_integrity(exc: IntegrityError) -> Response:
-    return problem(
-        409, "the change conflicts with a unique, foreign-key or check constraint"
-    )
+    return problem(409, CONFLICT)
 
 
 def _on_database(exc: DBAPIError) -> Response:

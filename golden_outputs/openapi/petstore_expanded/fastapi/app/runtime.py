@@ -185,10 +185,6 @@ def shaped(item: dict[str, Any], optional: Sequence[str]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if v is not None or k not in optional}
 
 
-async def _on_overflow(_request: Request, exc: OverflowError) -> JSONResponse:
-    return problem(422, "a number is out of the range the database holds")
-
-
 async def _on_not_implemented(
     _request: Request, exc: NotImplementedOperation
 ) -> JSONResponse:
@@ -281,7 +277,6 @@ def _route_order(route: Any) -> list[int]:
 def add_api_support(app: FastAPI) -> None:
     """501 for missing handlers, documented error shapes, the description as /openapi.json."""
     app.add_exception_handler(NotImplementedOperation, _on_not_implemented)
-    app.add_exception_handler(OverflowError, _on_overflow)
     # Innermost (add_middleware would put it outermost): it sees the route that answered,
     # also through the middleware that serves HEAD as GET on a copy of the request's scope.
     app.user_middleware.append(Middleware(DocumentedErrors))

@@ -187,10 +187,6 @@ def shaped(item: dict[str, Any], optional: Sequence[str]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if v is not None or k not in optional}
 
 
-def _on_overflow(exc: OverflowError) -> Response:
-    return problem(422, "a number is out of the range the database holds")
-
-
 def _on_not_implemented(exc: NotImplementedOperation) -> Response:
     return problem(501, f"operation {exc} is not implemented yet (see app/handlers/)")
 
@@ -285,7 +281,6 @@ def openapi_json() -> dict[str, Any]:
 def add_api_support(app: Flask) -> None:
     """501 for missing handlers, documented error shapes, /openapi.json and /docs."""
     app.register_error_handler(NotImplementedOperation, _on_not_implemented)
-    app.register_error_handler(OverflowError, _on_overflow)
     app.after_request(DocumentedErrors())
     app.add_url_rule("/openapi.json", view_func=openapi_json, methods=["GET"])
     config = {"app_name": TITLE}
