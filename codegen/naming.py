@@ -7,21 +7,52 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-# Names the generated modules import or declare; an attribute or class with one of these names
-# would shadow it inside the generated class body or module.
-GENERATED_NAMES = frozenset(
-    {
-        "Annotated", "Any", "Base", "BaseModel", "ConfigDict", "Decimal", "Field", "Literal",
-        "Mapped", "Optional", "UUID", "date", "datetime", "mapped_column", "relationship",
-        "time", "timedelta", "uuid", "decimal", "sa", "metadata", "registry", "sqlalchemy",
-        "str", "int", "float", "bool", "bytes", "list", "dict", "object", "type_annotation_map",
-        "settings", "router", "session", "request", "response", "json", "fields", "pydantic",
-        "body", "resource", "values", "item", "where",
-    }
-)
+if TYPE_CHECKING:
+    from codegen.spec.model import Spec
+
+# What each kind of generated module binds itself (imports, module constants, the locals of its
+# functions) and the builtins it annotates with or calls. A name from the source that becomes an
+# identifier in such a module must be none of these, or it hides one: a column `text` hides
+# `sqlalchemy.text` in its model's class body, a path parameter `handlers` the handlers module.
+# tests/test_naming.py renders projects of every kind and fails when a module binds a name missing here.
+_PYTHON_TYPES = frozenset({"Any", "Decimal", "Literal", "UUID", "date", "datetime", "time", "timedelta"})
+_BUILTINS_USED = frozenset({"bool", "bytes", "dict", "float", "int", "isinstance", "list", "str", "tuple"})
+MODEL_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
+    "annotations", "Base", "Mapped", "mapped_column", "text", "FetchedValue", "ForeignKey",
+    "ForeignKeyConstraint", "PrimaryKeyConstraint", "UniqueConstraint", "CheckConstraint", "Enum", "ARRAY",
+    "Integer", "SmallInteger", "BigInteger", "String", "Text", "Boolean", "Float", "Numeric", "Date",
+    "DateTime", "Time", "Interval", "Uuid", "JSON", "LargeBinary", "NullType", "UuidText", "Money",
+    "Served", "sa", "sqlalchemy",
+})
+SCHEMA_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
+    "annotations", "AnyText", "ClassVar", "Field", "LocalDateTime", "LocalTime", "ReadSchema", "WriteSchema",
+    "UpdateSchema", "required", "pydantic",
+})
+ROUTE_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
+    "annotations", "APIRouter", "Annotated", "Answer", "BaseModel", "Blueprint", "Body", "JSONResponse",
+    "NULLABLE", "OPENAPI_CREATE", "OPENAPI_DELETE", "OPENAPI_WRITE", "OPTIONAL", "PREFIX", "Path", "Query",
+    "Header", "Cookie", "ReadAccess", "WriteAccess", "Request", "Resource", "Response", "SessionDep",
+    "SkipValidation", "blueprint", "components", "conditions", "contract_params", "endpoint", "get_session",
+    "get_settings", "item_key", "item_response", "no_content", "operation", "page_response", "query_params",
+    "request", "resource", "responses", "router", "shaped", "stored_response", "validate_as", "validate_body",
+    # the locals of route functions, beside which key and path parameters sit
+    "accept", "body", "checks", "headers", "item", "items", "key", "page", "params", "row", "rows", "session",
+    "values", "where", "response",
+})
+OPERATION_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
+    "annotations", "APIRouter", "Annotated", "Blueprint", "Path", "Query", "Header", "Cookie", "RawBody",
+    "ReadAccess", "WriteAccess", "Response", "NotImplementedOperation", "blueprint", "call", "components",
+    "endpoint", "handlers", "read_body", "router", "raw", "body", "request", "session",
+})
+# The package modules that import every resource module by its bare name.
+PACKAGE_MODULE = frozenset({"annotations", "APIRouter", "Blueprint", "ROUTERS", "BLUEPRINTS"})
+# Files a resource module sits beside (app/schemas/base.py, tests/test_policy.py...).
+MODULE_FILES = frozenset({"base", "deps", "policy", "operations", "openapi_document", "samples", "tables",
+                          "credentials", "conftest"})
 # Names the generated module of an API description's models imports or declares.
 MODEL_RESERVED = frozenset(
     {
@@ -29,9 +60,25 @@ MODEL_RESERVED = frozenset(
         "Tag", "UUID", "date", "datetime", "time", "discriminate", "Union", "ClassVar",
     }
 )
-# Attributes of pydantic's BaseModel: a field with one of these names shadows a method.
+# Attributes of pydantic's BaseModel and of SQLAlchemy's declarative classes: a field of either
+# name shadows a method or breaks the mapping.
 PYDANTIC_NAMES = frozenset(name for name in dir(BaseModel) if not name.startswith("_"))
-RESERVED_ATTRIBUTES = GENERATED_NAMES | PYDANTIC_NAMES | frozenset(keyword.kwlist)
+DECLARATIVE_NAMES = frozenset({"metadata", "registry", "type_annotation_map", "query"})
+KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
+# A field's Python attribute names a column of a model, a field of its schemas and a key parameter of
+# its routes; an operation parameter's, a parameter of an operation's route and handler.
+RESERVED_ATTRIBUTES = (MODEL_MODULE | SCHEMA_MODULE | ROUTE_MODULE | PYDANTIC_NAMES | DECLARATIVE_NAMES
+                       | KEYWORDS)
+RESERVED_PARAMETERS = ROUTE_MODULE | OPERATION_MODULE | KEYWORDS
+RESERVED_FUNCTIONS = OPERATION_MODULE | KEYWORDS
+# Class names: the PascalCase names any module a resource's classes appear in binds.
+RESERVED_CLASSES = frozenset(
+    name for name in MODEL_MODULE | SCHEMA_MODULE | ROUTE_MODULE | MODEL_RESERVED if name[:1].isupper()
+) | frozenset({"TestClient", "FlaskClient"})
+# The classes each resource adds to its schema and routes modules: `Album` gives `AlbumRead`...
+CLASS_SUFFIXES = ("", "Base", "Create", "Replace", "Update", "Read", "Page", "Expanded")
+# The route functions of a resource: `get_album`...
+ROUTE_VERBS = ("list", "get", "create", "replace", "update", "delete")
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[^\w]+")
@@ -59,6 +106,11 @@ def _identifier_text(text: str) -> str:
         return text.strip("_")
     cleaned = "".join(char if f"a{char}".isidentifier() else "_" for char in text)
     return re.sub(r"_+", "_", cleaned).strip("_")
+
+
+def identifier_part(text: str) -> str:
+    """`text` as it can stand after a prefix in an identifier (`list_x_by_<part>`): never empty."""
+    return _identifier_text(text) or "x"
 
 
 def kebab_case(name: str) -> str:
@@ -98,14 +150,38 @@ def python_identifier(name: str, taken: Iterable[str], reserved: frozenset[str] 
     return unique_name(ident, taken)
 
 
-def class_name(name: str, taken: Iterable[str]) -> str:
-    """A PascalCase class name that shadows nothing the generated modules import."""
+def class_name(name: str, taken: Iterable[str], reserved: frozenset[str] = RESERVED_CLASSES) -> str:
+    """A PascalCase class name that is none of `reserved` (what the generated modules import)."""
     ident = _identifier_text(pascal_case(name)) or "Resource"
     if ident[0].isdigit():
         ident = f"T{ident}"
-    if ident in GENERATED_NAMES or keyword.iskeyword(ident):
+    if ident in reserved or keyword.iskeyword(ident):
         ident = f"{ident}Record"
     return unique_name(ident, taken, separator="")
+
+
+def resource_class_name(name: str, taken: Iterable[str]) -> str:
+    """The class name of a resource, whose classes (`X`, `XRead`, `XPage`...) shadow nothing the generated
+    modules import and meet no class of a resource named earlier (`taken`: `Album` and `AlbumRead`)."""
+    ident = _identifier_text(pascal_case(name)) or "Resource"
+    if ident[0].isdigit():
+        ident = f"T{ident}"
+    if any(f"{ident}{suffix}" in RESERVED_CLASSES for suffix in CLASS_SUFFIXES) or keyword.iskeyword(ident):
+        ident = f"{ident}Record"
+    used = {f"{other}{suffix}" for other in taken for suffix in CLASS_SUFFIXES}
+    counter, candidate = 2, ident
+    while any(f"{candidate}{suffix}" in used for suffix in CLASS_SUFFIXES):
+        candidate, counter = f"{ident}{counter}", counter + 1
+    return candidate
+
+
+def route_stem(resource: str) -> str:
+    """What a resource's route functions are named after: `album` (`list_album`, `get_album`...), unless
+    such a name is one a routes module imports (`get_settings` for a table `settings`)."""
+    stem = resource
+    while any(f"{verb}_{stem}" in ROUTE_MODULE for verb in ROUTE_VERBS):
+        stem = f"{stem}_resource"
+    return stem
 
 
 def module_name(name: str, taken: Iterable[str]) -> str:
@@ -113,7 +189,7 @@ def module_name(name: str, taken: Iterable[str]) -> str:
     ident = _identifier_text(snake_case(name)) or "resource"
     if ident[0].isdigit():
         ident = f"t_{ident}"
-    if keyword.iskeyword(ident) or ident in {"base", "deps"}:
+    if keyword.iskeyword(ident) or ident in MODULE_FILES | PACKAGE_MODULE:
         ident = f"{ident}_"
     return unique_name(ident, taken)
 
@@ -134,3 +210,41 @@ def relation_name(columns: list[str], target: str, taken: Iterable[str]) -> str:
     else:
         base = target
     return unique_name(base, taken)
+
+
+def misnamed(spec: Spec) -> list[str]:
+    """`/json/pointer: message` for each name of a (hand-edited) spec that generated code cannot use as
+    it is: an attribute, parameter, function, class or module name that is no identifier, repeats one of
+    its kind, or is reserved because the module it lands in uses it (see RESERVED_ATTRIBUTES...)."""
+    found: list[str] = []
+
+    def check(pointer: str, value: str, reserved: frozenset[str], taken: set[str], what: str) -> None:
+        if not value.isidentifier() or keyword.iskeyword(value):
+            found.append(f"{pointer}: {value!r} is not a Python identifier")
+        elif value in reserved:
+            found.append(f"{pointer}: {value!r} is a name generated code uses itself for {what}; choose another")
+        elif value in taken:
+            found.append(f"{pointer}: {value!r} is used twice")
+        taken.add(value)
+
+    classes: set[str] = set()
+    modules: set[str] = set()
+    for r_index, resource in enumerate(spec.resources):
+        at = f"/resources/{r_index}"
+        check(f"{at}/class_name", resource.class_name, RESERVED_CLASSES, classes, "a class")
+        check(f"{at}/module", resource.module, MODULE_FILES | PACKAGE_MODULE, modules, "a module")
+        attributes: set[str] = set()
+        for f_index, field in enumerate(resource.fields):
+            check(f"{at}/fields/{f_index}/attribute", field.attribute, RESERVED_ATTRIBUTES, attributes,
+                  "its models, schemas and routes")
+    functions: set[str] = set()
+    for o_index, operation in enumerate(spec.operations):
+        at = f"/operations/{o_index}"
+        if operation.function:
+            check(f"{at}/function", operation.function, RESERVED_FUNCTIONS, functions, "its operation modules")
+        parameters: set[str] = set()
+        for p_index, parameter in enumerate(operation.parameters):
+            if parameter.attribute:
+                check(f"{at}/parameters/{p_index}/attribute", parameter.attribute, RESERVED_PARAMETERS,
+                      parameters, "its routes")
+    return found

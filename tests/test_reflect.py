@@ -466,7 +466,19 @@ def test_error_bad_url(tmp_path: Path) -> None:
     assert_cli_error(["nosuchdialect://u@h/db"], tmp_path, "no SQLAlchemy dialect 'nosuchdialect'")
     line = assert_cli_error(["postgresql+psycopg://u:s3cret@h:port/db"], tmp_path, "is not a database URL")
     assert "s3cret" not in line
-    assert_cli_error(["mssql+pyodbc://u@h/db"], tmp_path, "database driver not installed")
+    assert_cli_error(["mssql+pyodbc://u@h/db"], tmp_path,
+                     "database driver 'pyodbc' not installed; install it with: pip install 'pyodbc'")
+    assert_cli_error(["postgresql+psycopg2://u@h/db"], tmp_path, "pip install 'psycopg2-binary'")
+
+
+def test_a_url_without_driver_takes_the_bundled_one() -> None:
+    from codegen.reflect.database import connect
+
+    for url, driver in [("postgresql://u@h/db", "postgresql+psycopg"), ("postgres://u@h/db", "postgresql+psycopg"),
+                        ("mysql://u@h/db", "mysql+pymysql"), ("mariadb://u@h/db", "mysql+pymysql")]:
+        engine, parsed = connect(url)
+        engine.dispose()
+        assert parsed.drivername == driver, url
 
 
 @pytest.mark.parametrize("url", ["postgresql+psycopg://postgres:s3cret@127.0.0.1:1/test",

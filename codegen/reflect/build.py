@@ -9,6 +9,7 @@ from codegen import naming
 from codegen.reflect.database import ColumnInfo, DatabaseInfo, ForeignKeyInfo, TableInfo
 from codegen.spec.model import (
     SPEC_VERSION,
+    Check,
     Diagnostic,
     Field,
     Index,
@@ -54,6 +55,7 @@ def _field(column: ColumnInfo, name: str, attribute: str) -> Field:
         identity=column.identity,
         comment=column.comment,
         read_only=not info.exact,
+        sample=column.sample,
     )
 
 
@@ -82,7 +84,7 @@ def _name_tables(tables: list[TableInfo]) -> dict[tuple[str | None, str], _Named
         entry = _Named(
             table=table,
             name=name,
-            class_name=naming.class_name(base, classes),
+            class_name=naming.resource_class_name(base, classes),
             module=naming.module_name(name, modules),
             path=naming.collection_path(table.name, table.schema, paths),
             columns=_fields(table),
@@ -230,7 +232,10 @@ def _resource(entry: _Named, relationships: list[Relationship], diagnostics: lis
         indexes=[Index(name=n, fields=[fields[c].name for c in cols]) for n, cols in table.indexes
                  if all(c in fields for c in cols)],
         relationships=relationships,
+        checks=[Check(name=n, sql=sql) for n, sql in table.checks],
         comment=table.comment,
+        definition=table.definition,
+        sample_blocker=table.sample_blocker,
     )
 
 

@@ -6,11 +6,11 @@ import fnmatch
 import re
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import URL, Connection, Engine, Inspector, make_url
 from sqlalchemy.engine.reflection import ObjectKind, ObjectScope
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SAWarning, SQLAlchemyError
@@ -25,6 +25,28 @@ if TYPE_CHECKING:
     from codegen.reflect.sqlite_catalog import TableMemo
 
 SECRET_QUERY_KEYS = frozenset({"password", "passwd", "pwd", "secret", "token", "sslpassword", "sslkey"})
+
+# The pip requirement that brings a DBAPI module SQLAlchemy asks for; codegen itself depends on the first
+# two (postgresql+psycopg, mysql+pymysql), so that a plain install reads those URLs.
+DRIVER_PACKAGES = {
+    "psycopg": "psycopg[binary]",
+    "pymysql": "pymysql",
+    "psycopg2": "psycopg2-binary",
+    "MySQLdb": "mysqlclient",
+    "mysql": "mysql-connector-python",
+    "mariadb": "mariadb",
+    "asyncpg": "asyncpg",
+    "pg8000": "pg8000",
+    "pyodbc": "pyodbc",
+    "pymssql": "pymssql",
+    "oracledb": "oracledb",
+    "cx_Oracle": "cx_Oracle",
+}
+
+# A URL without a driver gets the one codegen brings (SQLAlchemy's default, psycopg2 or mysqlclient, is
+# not installed with it).
+BUNDLED_DRIVERS = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
+                   "mysql": "mysql+pymysql", "mariadb": "mysql+pymysql"}
 
 # `user:password@` in a URL that does not parse, to be masked in the error message.
 _PASSWORD_IN_TEXT = re.compile(r"(://[^:/@]*:)[^@]*@")
@@ -43,6 +65,7 @@ class ColumnInfo:
     autoincrement: bool = False
     identity: bool = False
     comment: str | None = None
+    sample: str | None = None  # a sample expression the table's CHECKs accept (reflect/samples.py)
 
 
 @dataclass
@@ -71,6 +94,9 @@ class TableInfo:
     indexes: list[tuple[str | None, list[str]]] = field(default_factory=list)
     comment: str | None = None
     notes: list[str] = field(default_factory=list)
+    checks: list[tuple[str | None, str]] = field(default_factory=list)  # (name, SQL) of each CHECK
+    definition: str | None = None  # a view's SELECT, as the database gives it
+    sample_blocker: str | None = None  # why no sample row satisfies the CHECKs (reflect/samples.py)
 
 
 @dataclass
@@ -99,12 +125,18 @@ def connect(url_text: str) -> tuple[Engine, URL]:
         shown = _PASSWORD_IN_TEXT.sub(r"\1***@", url_text)
         raise SourceError(f"{shown!r} is not a database URL (dialect+driver://user@host/db)") from None
     _check_sqlite_file(url)
+    url = url.set(drivername=BUNDLED_DRIVERS.get(url.drivername, url.drivername))
     try:
         engine = create_engine(url)
     except NoSuchModuleError:
         raise SourceError(f"{redact_url(url)}: no SQLAlchemy dialect {url.drivername!r}") from None
     except ImportError as exc:
-        raise SourceError(f"{redact_url(url)}: database driver not installed ({exc.name})") from None
+        module = (exc.name or "").split(".")[0]
+        package = DRIVER_PACKAGES.get(module, module)
+        raise SourceError(
+            f"{redact_url(url)}: database driver {module!r} not installed; install it with: "
+            f"pip install {package!r}"
+        ) from None
     return engine, url
 
 
@@ -223,6 +255,8 @@ def _apply_column_checks(tables: list[TableInfo], checks: dict[tuple[str | None,
         texts = checks.get((table.schema, table.name), [])
         _apply_enum_checks(table.columns, _enum_checks([{"sqltext": sqltext} for sqltext in texts]))
         json_columns = {name.lower() for name in map(parse_json_check, texts) if name}
+        known = {sql for _, sql in table.checks}
+        table.checks += [(None, sql) for sql in texts if sql not in known and not parse_json_check(sql)]
         for column in table.columns:
             textual = column.type.type in (LogicalType.TEXT, LogicalType.STRING)
             if textual and column.name.lower() in json_columns:
@@ -262,9 +296,13 @@ def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[An
         cols = [c for c in index.get("column_names", []) if c is not None]
         if not cols or len(cols) != len(index.get("column_names", [])):
             continue  # an expression index has no plain field list
+        options = index.get("dialect_options") or {}
+        if index.get("unique") and any(options.get(f"{name}_where") for name in ("postgresql", "sqlite")):
+            continue  # a partial unique index keys only some rows: no key of the table
         target = uniques if index.get("unique") else indexes
         target.append((index.get("name"), cols))
     comment = (batch["comments"].get(key) or {}).get("text")
+    checks = [(c.get("name"), str(c["sqltext"])) for c in batch["checks"].get(key, []) if c.get("sqltext")]
     return TableInfo(
         schema=schema,
         name=name,
@@ -275,6 +313,7 @@ def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[An
         unique_keys=_dedupe_keys(uniques),
         indexes=_dedupe_keys(indexes),
         comment=comment or None,
+        checks=checks,
     )
 
 
@@ -343,6 +382,8 @@ def _reflect_schema(
         batch = _batch(inspector, args, replay)
     default_schema = inspector.default_schema_name
     types: dict[Any, TypeInfo] = {}
+    views = [name for name in todo if kinds[name] != "table"]
+    definitions = view_definitions(inspector.bind, schema or default_schema, views) if views else {}
     tables = []
     for name in names:
         if name in known:
@@ -352,10 +393,77 @@ def _reflect_schema(
         key = (key_schema, name) if (key_schema, name) in batch["columns"] else (schema, name)
         table = _table_info(key, kinds[name], batch, dialect, types)
         table.schema = key_schema
+        table.definition = definitions.get(name)
         tables.append(table)
     if memo is not None:
         memo.keep(tables)
     return tables
+
+
+# The database's own name of each column's type, for the types SQLAlchemy does not know (`xml`, `cube`,
+# `geometry`): it reflects them as NullType, a name that says nothing.
+_TYPE_NAMES = {
+    "postgresql": "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+                  " JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                  " WHERE n.nspname = :schema AND a.attnum > 0 AND NOT a.attisdropped",
+    "mysql": "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS"
+             " WHERE TABLE_SCHEMA = :schema",
+}
+
+
+_VIEW_DEFINITIONS = {
+    "postgresql": "SELECT c.relname, pg_get_viewdef(c.oid, true) FROM pg_class c"
+                  " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                  " WHERE n.nspname = :schema AND c.relkind IN ('v', 'm')",
+    "mysql": "SELECT TABLE_NAME, VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = :schema",
+    "sqlite": "SELECT name, sql FROM {schema}sqlite_master WHERE type = 'view'",
+}
+# SQLite keeps the whole statement: the SELECT starts after `AS` (a column list in brackets: left out).
+_SQLITE_VIEW = re.compile(r"^\s*CREATE\s+(?:TEMP\w*\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+                          r"(?:\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]|[^\s(]+)\s+AS\s+(?P<select>.*)$",
+                          re.IGNORECASE | re.DOTALL)
+
+
+def view_definitions(conn: Any, schema: str | None, names: list[str]) -> dict[str, str]:
+    """The SELECT of each view, as the database gives it (MariaDB's without its own database name)."""
+    dialect = conn.dialect.name
+    query = _VIEW_DEFINITIONS.get(dialect)
+    if query is None:
+        return {}
+    if dialect == "sqlite":
+        prefix = "" if schema in (None, "main") else '"' + schema.replace('"', '""') + '".'
+        rows = conn.execute(text(query.format(schema=prefix))).all()
+    else:
+        rows = conn.execute(text(query), {"schema": schema}).all()
+    wanted, found = set(names), {}
+    for name, sql in rows:
+        if name not in wanted or not sql:
+            continue
+        if dialect == "sqlite":
+            match = _SQLITE_VIEW.match(str(sql))
+            if match is None:
+                continue
+            sql = match["select"]
+        if dialect == "mysql" and schema:
+            sql = str(sql).replace(f"`{schema}`.", "")
+        found[str(name)] = str(sql).strip().rstrip(";").strip()
+    return found
+
+
+def _name_unknown_types(conn: Connection, tables: list[TableInfo]) -> None:
+    """Put the database's type name in `db_type` where SQLAlchemy knew none (one query per schema)."""
+    query = _TYPE_NAMES.get(conn.dialect.name)
+    unknown = [t for t in tables if any(c.type.db_type == "NullType" for c in t.columns)]
+    if query is None or not unknown:
+        return
+    default = conn.dialect.default_schema_name
+    for schema in sorted({t.schema or default or "" for t in unknown}):
+        rows = conn.execute(text(query), {"schema": schema}).all()
+        names = {(str(table), str(column)): str(kind) for table, column, kind in rows}
+        for table in (t for t in unknown if (t.schema or default or "") == schema):
+            for column in table.columns:
+                if column.type.db_type == "NullType" and (table.name, column.name) in names:
+                    column.type = replace(column.type, db_type=names[(table.name, column.name)])
 
 
 def reflect_database(
@@ -412,15 +520,21 @@ def _reflect_connection(
                 if schema is None and catalog.temp_empty:  # main's tables, each kept under its own rows
                     memo = schema_memo = TableMemo(conn, catalog)
         tables.extend(_reflect_schema(inspector, schema, include, exclude, dialect, replay, schema_memo))
+    reused = memo.reused if memo is not None else set()
+    fresh = [table for table in tables if id(table) not in reused]
     if dialect.name == "sqlite":
         from codegen.reflect.sqlite_catalog import recover_sqlite_facts
 
-        reused = memo.reused if memo is not None else set()
-        recover_sqlite_facts(conn, [table for table in tables if id(table) not in reused], main_catalog)
-        if memo is not None:
-            memo.store()
+        recover_sqlite_facts(conn, fresh, main_catalog)
     if getattr(dialect, "is_mariadb", False):
         _apply_column_checks(tables, mariadb_column_checks(conn, tables))
+    _name_unknown_types(conn, tables)
+    if any(table.checks for table in fresh):
+        from codegen.reflect.samples import choose_samples
+
+        choose_samples(conn, fresh)
+    if memo is not None:
+        memo.store()
     if not tables:
         raise SourceError(f"{redacted}: no tables or views to reflect (check --schema/--include/--exclude)")
     return DatabaseInfo(

@@ -28,13 +28,14 @@ from codegen.spec.model import (
     Spec,
 )
 
-# Python names a generated route or handler signature uses itself.
-SIGNATURE_NAMES = frozenset({"request", "body", "raw_body", "session", "response", "handlers", "router"})
 _SCHEMA_KEYS_2 = ("type", "format", "items", "enum", "default", "minimum", "maximum", "exclusiveMinimum",
                   "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems", "maxItems",
                   "uniqueItems", "multipleOf", "x-nullable")
 _OAUTH_FLOWS_2 = {"implicit": "implicit", "password": "password", "application": "clientCredentials",
                   "accessCode": "authorizationCode"}
+# An operation's function is defined in its tag's operations and handlers modules, or, when a resource
+# serves it, in the resource's routes module: it must be none of the names either kind binds.
+FUNCTION_RESERVED = naming.RESERVED_FUNCTIONS | naming.ROUTE_MODULE
 
 
 def _text(value: Any) -> str | None:
@@ -80,7 +81,7 @@ class _Reader:
         """One path, query, header or cookie parameter with a Python name unique in its operation."""
         name = str(param["name"])
         location = str(param["in"])
-        attribute = naming.python_identifier(name, taken, naming.RESERVED_ATTRIBUTES | SIGNATURE_NAMES)
+        attribute = naming.python_identifier(name, taken, naming.RESERVED_PARAMETERS)
         if location == "path" and not attribute.isascii():
             attribute = naming.unique_name("path_parameter", taken)
         taken.append(attribute)
@@ -170,23 +171,23 @@ class _Reader:
                 raw.append((str(path), method, item, item[method]))
         explicit = {str(op["operationId"]) for _, _, _, op in raw if isinstance(op.get("operationId"), str)}
         ids: list[str] = list(explicit)
+        op_ids: list[str] = []
         functions: list[str] = []
-        result = []
-        for path, method, item, operation in raw:
+        for path, method, _, operation in raw:
             op_id = operation.get("operationId")
             if not isinstance(op_id, str):
                 op_id = naming.unique_name(naming.snake_case(f"{method} {path}") or method, ids)
                 ids.append(op_id)
-            function = naming.python_identifier(op_id, functions)
-            functions.append(function)
-            result.append(self.operation(path, method, item, operation, op_id, function))
-        return result
+            op_ids.append(op_id)
+            functions.append(naming.python_identifier(op_id, functions, FUNCTION_RESERVED))
+        named = zip(raw, op_ids, functions, strict=True)
+        return [self.operation(*found, op_id, function, functions) for found, op_id, function in named]
 
     def operation(self, path: str, method: str, item: dict[str, Any], operation: dict[str, Any],
-                  op_id: str, function: str) -> Operation:
-        """One operation."""
+                  op_id: str, function: str, functions: list[str]) -> Operation:
+        """One operation; its parameters' Python names are none of the `functions` beside them."""
         params = self.parameters(item, operation)
-        taken: list[str] = []
+        taken: list[str] = list(functions)
         parameters = [self.parameter(base, p, taken) for base, p in params
                       if p.get("in") in ("path", "query", "header", "cookie")]
         security = operation.get("security")

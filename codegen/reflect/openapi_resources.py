@@ -19,6 +19,10 @@ from codegen.spec.model import Diagnostic, Field, LogicalType, Model, Operation,
 _ITEM = re.compile(r"^(?P<collection>/[^{}]*?)/\{(?P<param>[^{}/]+)\}$")
 _SCALARS = {"integer", "number", "string", "boolean"}
 _STRING_FORMATS = {"date": LogicalType.DATE, "uuid": LogicalType.UUID}
+# The generated tests' samples (tests/values.py) of string formats the description's models validate: the
+# column keeps the text a client sends, the model checks it.
+_FORMAT_SAMPLES = {"date-time": "moment(n, tz=True)", "time": "clock(n)"}
+_Shape = tuple[dict[str, Any], list[str]]
 
 
 def _success(operation: Operation) -> Any:
@@ -182,7 +186,41 @@ def _field(prop: str, schema: Mapping[str, Any], required: bool, key: bool, mode
         else None,
         read_only=bool(resolved.get("readOnly") or schema.get("readOnly")) and not key,
         hidden=bool(resolved.get("writeOnly") or schema.get("writeOnly")),
+        sample=_FORMAT_SAMPLES.get(str(resolved.get("format"))) if kind is LogicalType.STRING else None,
     )
+
+
+def _body_shape(operation: Operation | None, models: Mapping[str, Any]) -> _Shape | None:
+    """(properties, required) of an operation's JSON body, None without an object body."""
+    body = _body_schema(operation) if operation is not None else None
+    return object_shape(body, models) if body is not None else None
+
+
+def _sent(shape: _Shape, models: Mapping[str, Any]) -> set[str]:
+    """The members a request body must have: the required ones that are not `readOnly`."""
+    properties, required = shape
+
+    def read_only(schema: Mapping[str, Any]) -> bool:
+        return bool(schema.get("readOnly") or deref(schema, models).get("readOnly"))
+
+    return {name for name in required if not read_only(properties.get(name, {}))}
+
+
+def _written_roles(candidate: _Candidate, resource: Resource,
+                   models: Mapping[str, Any]) -> dict[str, Operation]:
+    """The candidate's roles, less a create or replace whose body may leave out what a stored item needs."""
+    # Such a body stays the description's: the operation gets a handler instead of a stricter schema.
+    roles = dict(candidate.roles)
+    for role in ("create", "replace"):
+        shape = _body_shape(roles.get(role), models)
+        if shape is None:
+            continue
+        given = _sent(shape, models)
+        exempt = set(resource.primary_key) if role == "replace" else set()
+        if any(not f.optional_on_create and (f.read_only or f.name not in given) and f.name not in exempt
+               for f in resource.fields):
+            del roles[role]
+    return roles
 
 
 def _resource(candidate: _Candidate, models: Mapping[str, Any], names: list[str], classes: list[str],
@@ -196,11 +234,16 @@ def _resource(candidate: _Candidate, models: Mapping[str, Any], names: list[str]
     if key is None or _logical(properties[key], models)[0] not in (LogicalType.INTEGER, LogicalType.BIG_INTEGER,
                                                                     LogicalType.STRING, LogicalType.UUID):
         return None
+    # The key is generated where the create body may leave it out, whatever the stored item requires.
+    create = _body_shape(candidate.roles.get("create"), models)
+    key_required = key in _sent(create if create is not None else shape, models)
     taken: tuple[list[str], list[str]] = ([], [])
-    fields = [_field(str(p), s, p in required, p == key, models, taken) for p, s in properties.items()]
+    fields = [_field(str(p), s, key_required if p == key else p in required, p == key, models, taken)
+              for p, s in properties.items()]
     name = naming.unique_name(naming.snake_case(candidate.schema) or "resource", names)
     return Resource(
-        name=name, class_name=naming.class_name(candidate.schema, classes), module=naming.module_name(name, modules),
+        name=name, class_name=naming.resource_class_name(candidate.schema, classes),
+        module=naming.module_name(name, modules),
         table=name, path=candidate.collection, primary_key=[key], fields=fields, schema_name=candidate.schema,
     )
 
@@ -227,7 +270,7 @@ def find_resources(
         names.append(resource.name)
         classes.append(resource.class_name)
         modules.append(resource.module)
-        for role, operation in candidate.roles.items():
+        for role, operation in _written_roles(candidate, resource, finder.models).items():
             roles[operation.operation_id] = (resource.name, role)
     marked = [op.model_copy(update={"resource": roles[op.operation_id][0], "crud": roles[op.operation_id][1]})
               if op.operation_id in roles else op for op in operations]

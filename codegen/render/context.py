@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from codegen import __version__
+from codegen import __version__, naming
 from codegen.render.api_context import add_api_context
 from codegen.render.imports import Imports
 from codegen.render.pyliteral import py_str
 from codegen.render.samples import reverse_segment, sample_plan
+from codegen.sample_values import helper_names
 from codegen.render.types import (
     NOT_ON_SQLITE,
     model_python_type,
@@ -17,7 +18,7 @@ from codegen.render.types import (
     schema_python_type,
     sqlalchemy_type,
 )
-from codegen.spec.model import Field, LogicalType, Resource, Spec
+from codegen.spec.model import Field, LogicalType, Relationship, Resource, Spec
 
 HEADER_COMMAND = "codegen regenerate ."
 
@@ -92,7 +93,8 @@ class _Model:
         if foreign_key:
             args.append(foreign_key)
         if field.name in resource.primary_key:
-            args.append("primary_key=True")
+            if not self.key_constraint():
+                args.append("primary_key=True")
             if len(resource.primary_key) > 1 or not field.generated:
                 args.append("autoincrement=False")
         elif not field.nullable and not resource.primary_key and resource.kind == "table":
@@ -120,9 +122,34 @@ class _Model:
             "args": args,
         }
 
+    def key_constraint(self) -> str | None:
+        """`PrimaryKeyConstraint(...)` where the key's order is not the columns' order: the ORM (and the
+        test database) then keys rows in the key's order, as the database does."""
+        resource = self.resource
+        in_table = [f.name for f in resource.fields if f.name in resource.primary_key]
+        if in_table == resource.primary_key:
+            return None
+        self.imports.add("sqlalchemy", "PrimaryKeyConstraint")
+        columns = ", ".join(py_str(field.column) for field in resource.key_fields)
+        return f"PrimaryKeyConstraint({columns})"
+
+    def checks(self) -> list[str]:
+        """The table's CHECKs, created only on the source's own dialect (their SQL is written in it)."""
+        dialect = self.spec.source.dialect
+        if not self.resource.checks or self.resource.kind != "table" or dialect is None:
+            return []
+        self.imports.add("sqlalchemy", "CheckConstraint")
+        return [
+            f"CheckConstraint({py_str(check.sql)}"
+            + (f", name={py_str(check.name)}" if check.name else "")
+            + f").ddl_if(dialect={py_str(dialect)})"
+            for check in self.resource.checks
+        ]
+
     def table_args(self, constraints: list[str], multi_unique: list[list[str]]) -> str | None:
         resource = self.resource
-        items = list(constraints)
+        items = [key] if (key := self.key_constraint()) else []
+        items += constraints + self.checks()
         for fields in multi_unique:
             self.imports.add("sqlalchemy", "UniqueConstraint")
             items.append("UniqueConstraint(" + ", ".join(py_str(resource.field(f).column) for f in fields) + ")")
@@ -317,10 +344,21 @@ class _Routes:
             }
         return parents[target.name]
 
+    def expanded_field(self, relation: Relationship, target: Resource, taken: list[str]) -> str:
+        """The line of `<Class>Expanded` that declares a relation: `artist: ArtistRead | None = None`."""
+        attribute = naming.python_identifier(relation.name, taken)
+        taken.append(attribute)
+        annotation = f"{attribute}: {target.class_name}Read | None"
+        if attribute == relation.name:
+            return f"{annotation} = None"
+        self.imports.add("pydantic", "Field")
+        return f"{annotation} = Field(default=None, alias={py_str(relation.name)})"
+
     def build(self) -> Context:
         resource = self.resource
         parents: dict[str, Context] = {}
         relations, nested = [], []
+        taken = [f.attribute for f in resource.fields]
         for relation in resource.relationships:
             if relation.kind != "many_to_one":
                 continue
@@ -329,13 +367,13 @@ class _Routes:
             local = [resource.field(n).attribute for n in relation.fields]
             remote = [target.field(n).attribute for n in relation.target_fields]
             relations.append({"name": relation.name, "parent": parent["variable"], "local": local,
-                              "remote": remote, "read_class": f"{target.class_name}Read"})
+                              "remote": remote, "field": self.expanded_field(relation, target, taken)})
             segment = reverse_segment(self.spec, resource, relation)
             if segment is None:
                 continue
             key = _key_params(target.key_fields, self.imports)
             nested.append({
-                "function": f"list_{resource.name}_by_{relation.name}",
+                "function": f"list_{naming.route_stem(resource.name)}_by_{naming.identifier_part(relation.name)}",
                 "path": target.path + "".join("/{" + k["attribute"] + "}" for k in key) + "/" + segment,
                 "rule": target.path + _flask_rule(key) + "/" + segment,
                 "label": target.name.replace("_", " "),
@@ -379,15 +417,20 @@ _MISSING = {
     LogicalType.UUID: "ffffffff-ffff-ffff-ffff-ffffffffffff",
     LogicalType.DATE: "1900-01-01",
     LogicalType.DATETIME: "1900-01-01T00:00:00",
+    LogicalType.TIME: "23:59:58",
     LogicalType.STRING: "missing",
     LogicalType.TEXT: "missing",
     LogicalType.ENUM: "missing",
     LogicalType.BOOLEAN: "false",
+    # the largest values of the integer types but one: no test row has them, every column can hold them
+    LogicalType.SMALL_INTEGER: "32766",
+    LogicalType.INTEGER: "2147483646",
+    LogicalType.BIG_INTEGER: "9223372036854775806",
 }
 
 
 def _missing_path(key: list[Field]) -> str:
-    """A key that no test row has: for the 404 test."""
+    """A key that no test row has and that the key's types accept: for the 404 test."""
     return "".join("/" + _MISSING.get(f.type, "2147483646")[: f.length or None] for f in key)
 
 
@@ -397,13 +440,15 @@ def _test_imports(resource: Resource, sample: dict[str, Any], target: str) -> st
         imports.add("tests.samples", "walk")
     if sample["creatable"]:
         imports.update([("typing", "Any"), ("tests.samples", "create"),
-                        ("tests.samples", f"new_{resource.name}")])
+                        ("tests.samples", f"new_{resource.name}"), ("urllib.parse", "quote")])
         if sample["patch"]:
             imports.add("tests.samples", "COUNTER")
-            if "(" in sample["patch"]["expr"]:
-                imports.add("tests.samples", sample["patch"]["expr"].split("(")[0])
+            imports.update(("tests.values", name) for name in helper_names(sample["patch"]["expr"]))
     elif not resource.read_only:
         imports.add("pytest")
+    if resource.kind != "table":
+        imports.add("pytest")
+        imports.update([("typing", "Any"), ("tests.tables", "LEFT_OUT")])
     return imports.render()
 
 
@@ -421,6 +466,7 @@ def resource_context(
         "kind": resource.kind,
         "path": resource.path,
         "label": resource.name.replace("_", " "),
+        "stem": naming.route_stem(resource.name),
         "read_only": resource.read_only,
         "has_item": bool(key),
         "key_names": [f.name for f in key],
@@ -502,6 +548,8 @@ def project_context(
         "dialect": spec.source.dialect or "sqlite",
         "source_url": spec.source.url,
         "schemas": sorted({r.db_schema for r in spec.resources if r.db_schema}),
+        "views": [{"key": f"{r.db_schema}.{r.table}" if r.db_schema else r.table, "kind": r.kind,
+                   "definition": r.definition} for r in spec.resources if r.kind != "table" and r.definition],
         "sqlite_testable": sqlite_testable(spec),
         "auth": auth,
         "ci": bool(options.get("ci", False)),
@@ -509,4 +557,16 @@ def project_context(
         "database_url_example": database_url_example(spec.source.url, spec.source.kind),
         "resources": resources,
     }
-    return add_api_context(spec, context)
+    context = add_api_context(spec, context)
+    context["sample_helpers"] = _sample_imports(context["resources"])
+    return context
+
+
+def _sample_imports(resources: list[Context]) -> str:
+    """`from tests.values import ...`: the helpers the sample bodies of tests/samples.py call."""
+    imports = Imports()
+    for resource in resources:
+        if resource["sample"]["creatable"]:
+            for entry in resource["sample"]["fields"]:
+                imports.update(("tests.values", name) for name in helper_names(entry["expr"]))
+    return imports.render()

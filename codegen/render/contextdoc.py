@@ -18,6 +18,9 @@ PROJECT = {
     "ci": "true with `--ci`: GitHub workflows and a pre-commit hook are rendered",
     "codegen_version": "the version of codegen that renders",
     "resources": "one entry per resource, below; per-resource files fan out over it with `yield`",
+    "sample_helpers": "the `from tests.values import ...` block of the helpers the sample bodies call",
+    "views": "the views the tests create in a scratch database of the source's dialect: {key (schema.name), "
+    "kind, definition}",
     "api": "null for a database; from an API description: {title, version, base_path, components "
     "(models module: imports, classes, aliases), document (served /openapi.json), error_shapes (JSON), "
     "tables (migration: {name, create, drop}, laid out as black would), operation_ids, operation_ids_code "
@@ -35,6 +38,8 @@ RESOURCE = {
     "kind": "`table`, `view` or `materialized_view`",
     "path": "collection path, e.g. `/invoice-line`",
     "label": "human name, e.g. `invoice line`",
+    "stem": "what the route functions are named after (`list_<stem>`...): the name, unless such a function "
+    "would hide a name the routes module imports (`settings` -> `settings_resource`)",
     "read_only": "true for views and tables without a primary key (or marked so in the spec)",
     "has_item": "true when an item route exists (a primary key, or a unique key of non-null fields)",
     "key_names": "JSON names of the item key, in key order",
@@ -73,7 +78,8 @@ NESTED = {
         "item_path": "item path suffix, e.g. `/{playlist_id}/{track_id}`",
         "item_rule": "the same in Flask's rule syntax, e.g. `/<playlist_id>/<track_id>`",
         "parents": "resources referenced by many-to-one relations: {variable, class_name, key, path}",
-        "relations": "many-to-one relations `?expand=` embeds: {name, parent, local, remote, read_class}",
+        "relations": "many-to-one relations `?expand=` embeds: {name, parent, local, remote, field (its "
+        "line in the Expanded schema)}",
         "nested": "one-to-many list routes under a parent: {function, path, rule (Flask syntax), label, "
         "parent, key_args, key_tuple, local}",
         "nullable": "attributes a replace clears when absent",
@@ -82,7 +88,8 @@ NESTED = {
     "sample": {
         "creatable": "true when the API can create a row (no required foreign-key cycle, ...)",
         "reason": "why not, when it cannot",
-        "parents": "required parents created first: {name, target, path, pairs, key, segment}",
+        "parents": "required parents created first: {name, ident (the name as it can end an identifier), "
+        "target, path, pairs, key, segment}",
         "fields": "{name, expr}: a Python expression over the counter `n` for each field",
         "patch": "{name, expr} of a field a test may change, or null",
         "text_field": "a text field for the `ilike` test, or null",

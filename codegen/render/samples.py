@@ -4,43 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from codegen.render.pyliteral import py_str
+import re
+from functools import lru_cache
+
+from codegen import naming
+from codegen.sample_values import Shape, checked_columns, default_expr, injective
 from codegen.spec.model import Field, LogicalType, Relationship, Resource, Spec
 
-# Python expressions (over the counter `n` and helpers of the generated tests/samples.py)
-_VALUES: dict[LogicalType, str] = {
-    LogicalType.TEXT: "text(n)",
-    LogicalType.INTEGER: "n",
-    LogicalType.SMALL_INTEGER: "n",
-    LogicalType.BIG_INTEGER: "n",
-    LogicalType.BOOLEAN: "True",
-    LogicalType.FLOAT: "n + 0.5",
-    LogicalType.DATE: "day(n)",
-    LogicalType.TIME: '"12:30:00"',
-    LogicalType.INTERVAL: '"PT1H"',
-    LogicalType.UUID: "uuid(n)",
-    LogicalType.JSON: '{"n": n}',
-    LogicalType.BINARY: "blob(n)",
-}
-
+# The counters the tests of one session reach, over which a unique field's samples must differ.
+SESSION_COUNTERS = range(1, 1600)
 
 def value_expr(field: Field) -> str | None:
-    """An expression giving a valid, mostly unique value for the field; None if none exists."""
-    if field.type is LogicalType.STRING:
-        return f"text(n, {field.length})" if field.length else "text(n)"
-    if field.type is LogicalType.ENUM:
-        return py_str(field.enum_values[0]) if field.enum_values else None
-    if field.type is LogicalType.DECIMAL:
-        precision = field.precision or 10
-        scale = field.scale if field.scale is not None else 2
-        return f"decimal(n, {precision}, {scale})"
-    if field.type is LogicalType.DATETIME:
-        return "moment(n, tz=True)" if field.timezone else "moment(n)"
-    if field.type is LogicalType.ARRAY:
-        inner = Field(name="x", attribute="x", column="x", type=field.item_type or LogicalType.UNKNOWN, db_type="")
-        item = value_expr(inner)
-        return f"[{item}]" if item else None
-    return _VALUES.get(field.type)
+    """The expression of the field's sample values (tests/values.py helpers over the counter `n`): the
+    one reflection chose for the table's CHECKs, else the type's own; None if the type has none."""
+    if field.sample is not None:
+        return field.sample
+    shape = Shape(field.type, field.length, field.precision, field.scale, field.timezone,
+                  tuple(field.enum_values), field.item_type)
+    return default_expr(shape)
 
 
 def reverse_segment(spec: Spec, resource: Resource, relation: Relationship) -> str | None:
@@ -92,12 +73,32 @@ class _Planner:
     def _own_blocker(self, resource: Resource) -> str | None:
         if resource.read_only:
             return "read-only resource"
+        if resource.sample_blocker:
+            return resource.sample_blocker
         fk_fields = {n for r in _required_parents(resource) for n in r.fields}
         for field in resource.fields:
             needed = not field.optional_on_create and field.name not in fk_fields
             if needed and (field.read_only or value_expr(field) is None):
                 return f"field {field.name} ({field.type.value}) has no value the API can write"
-        return None
+        return _repeating_key(resource, self.sent(resource, fk_fields), fk_fields)
+
+    def sent(self, resource: Resource, fk_fields: set[str]) -> dict[str, str]:
+        """The fields a sample body holds, with their expressions (nullable unique fields that would
+        repeat sent as null, which no unique key counts)."""
+        optional_fks = {n for r in resource.relationships if r.kind == "many_to_one" for n in r.fields}
+        keyed = len(resource.primary_key) > 1
+        sent: dict[str, str] = {}
+        for field in resource.fields:
+            if field.name in optional_fks and field.nullable or field.name in fk_fields:
+                continue
+            generated = field.generated and not (keyed and field.name in resource.primary_key)
+            if generated or field.read_only or field.type is LogicalType.UNKNOWN:
+                continue
+            expr = value_expr(field)
+            if expr is not None:
+                repeats = field.nullable and field.name in _unique_fields(resource) and not _distinct(expr)
+                sent[field.name] = "None" if repeats else expr
+        return sent
 
     def plan(self, resource: Resource) -> dict[str, Any]:
         reason = self.blocker(resource)
@@ -108,60 +109,100 @@ class _Planner:
             fk_fields.update(relation.fields)
             parents.append({
                 "name": relation.name,
+                "ident": naming.identifier_part(relation.name),
                 "target": target.name,
                 "path": target.path,
                 "pairs": [list(pair) for pair in zip(relation.fields, relation.target_fields, strict=True)],
                 "key": target.primary_key,
                 "segment": reverse_segment(self.spec, resource, relation),
             })
-        fields = []
-        optional_fks = {n for r in resource.relationships if r.kind == "many_to_one" for n in r.fields} - fk_fields
-        for field in resource.fields:
-            if field.name in optional_fks and field.nullable:
-                continue
-            if field.name in fk_fields or field.generated or field.read_only or field.type is LogicalType.UNKNOWN:
-                continue
-            expr = value_expr(field)
-            if expr is not None:
-                fields.append({"name": field.name, "expr": expr})
+        sent = self.sent(resource, fk_fields)
         return {
             "creatable": reason is None,
             "reason": reason,
             "parents": parents,
-            "fields": fields,
-            "patch": _patch_field(resource, fk_fields),
-            "text_field": _text_field(resource),
-            "conflict": _conflict(resource, fk_fields),
+            "fields": [{"name": name, "expr": expr} for name, expr in sent.items()],
+            "patch": _patch_field(resource, sent),
+            "text_field": _text_field(resource, sent),
+            "conflict": _conflict(resource, sent),
         }
 
 
-def _patch_field(resource: Resource, fk_fields: set[str]) -> dict[str, str] | None:
-    unique = {name for key in resource.unique_keys for name in key.fields}
-    for field in resource.fields:
-        if field.name in resource.primary_key or field.name in fk_fields or field.name in unique:
-            continue
-        if field.read_only or field.hidden or field.generated:
-            continue
-        if field.type in (LogicalType.STRING, LogicalType.TEXT, LogicalType.INTEGER, LogicalType.DATE):
-            expr = value_expr(field)
-            if expr:
-                return {"name": field.name, "expr": expr.replace("(n", "(n + 1000", 1) if "(" in expr else "n + 1000"}
+@lru_cache(maxsize=4096)
+def _distinct(expr: str) -> bool:
+    """True when the expression's values differ for every counter a test session reaches."""
+    return "n" in expr and injective(expr, SESSION_COUNTERS)
+
+
+def _unique_fields(resource: Resource) -> set[str]:
+    return {name for key in resource.unique_keys if len(key.fields) == 1 for name in key.fields}
+
+
+def _repeating_key(resource: Resource, sent: dict[str, str], fk_fields: set[str]) -> str | None:
+    """Why the rows the tests create would break a unique key (its samples repeat), or None."""
+    keys = [key.fields for key in resource.unique_keys]
+    if resource.primary_key:
+        keys.append(resource.primary_key)
+    for fields in keys:
+        varied = [name for name in fields if name in fk_fields or name not in sent  # parents, generated
+                  or sent[name] == "None" or _distinct(sent[name])]
+        if not varied:
+            names = ", ".join(fields)
+            return f"the unique key ({names}) cannot hold the rows the tests create: its samples repeat"
     return None
 
 
-def _text_field(resource: Resource) -> str | None:
+_COUNTER = re.compile(r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|\bn\b(\s*(?=[,)]))?""")
+
+
+def shifted(expr: str) -> str:
+    """The expression for another row than `expr`'s: the counter moved on by 1000 (strings kept)."""
+    if expr == "n":
+        return "n + 1000"
+
+    def moved(match: re.Match[str]) -> str:
+        if match[1]:
+            return match[1]
+        return "n + 1000" + match[2] if match[2] is not None else "(n + 1000)"
+
+    return _COUNTER.sub(moved, expr)
+
+
+def _patch_field(resource: Resource, sent: dict[str, str]) -> dict[str, str] | None:
+    """A field a PATCH can give another valid value: not a key, unique, foreign key or part of a CHECK
+    that reads other columns too (its new value could break it)."""
+    fixed = {name for key in resource.unique_keys for name in key.fields} | set(resource.primary_key)
+    fixed |= {n for r in resource.relationships if r.kind == "many_to_one" for n in r.fields}
+    names = [f.column for f in resource.fields]
+    for check in resource.checks:
+        columns = checked_columns(check.sql, names)
+        if len(columns) > 1:
+            fixed |= {f.name for f in resource.fields if f.column in columns}
     for field in resource.fields:
-        if field.type in (LogicalType.STRING, LogicalType.TEXT) and not field.hidden and (field.length or 99) >= 6:
+        expr = sent.get(field.name)
+        if field.name in fixed or field.hidden or expr is None or not _distinct(expr) or "pick(" in expr:
+            continue
+        if field.type in (LogicalType.STRING, LogicalType.TEXT, LogicalType.INTEGER, LogicalType.DATE):
+            return {"name": field.name, "expr": shifted(expr)}
+    return None
+
+
+def _text_field(resource: Resource, sent: dict[str, str]) -> str | None:
+    """A text field every sample row holds a string in, for the `ilike` test."""
+    for field in resource.fields:
+        expr = sent.get(field.name)
+        textual = field.type in (LogicalType.STRING, LogicalType.TEXT) and not field.hidden
+        if textual and expr not in (None, "None") and "pick(" not in expr and (field.length or 99) >= 6:
             return field.name
     return None
 
 
-def _conflict(resource: Resource, fk_fields: set[str]) -> str | None:
-    """How a test can provoke 409: a duplicate key or unique value, else None."""
-    if resource.primary_key and not any(f.generated for f in resource.key_fields):
-        return "duplicate"
-    for key in resource.unique_keys:
-        if all(not resource.field(n).generated for n in key.fields):
+def _conflict(resource: Resource, sent: dict[str, str]) -> str | None:
+    """How a test can provoke 409: a duplicate key or unique value (all sent, none null), else None."""
+    keys = [resource.primary_key] if resource.primary_key else []
+    keys += [key.fields for key in resource.unique_keys]
+    for fields in keys:
+        if all(sent.get(name) not in (None, "None") for name in fields):
             return "duplicate"
     return None
 

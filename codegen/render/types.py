@@ -26,7 +26,7 @@ PYTHON_TYPES: dict[LogicalType, tuple[str, str, str]] = {
     LogicalType.JSON: ("Any", "typing", "Any"),
     LogicalType.BINARY: ("bytes", "", ""),
     LogicalType.ENUM: ("str", "", ""),
-    LogicalType.UNKNOWN: ("Any", "typing", "Any"),
+    LogicalType.UNKNOWN: ("str", "", ""),  # served as its text form (see SERVED)
 }
 
 # logical type -> SQLAlchemy type class (imported from `sqlalchemy`)
@@ -47,8 +47,22 @@ SQLALCHEMY_TYPES: dict[LogicalType, str] = {
     LogicalType.JSON: "JSON",
     LogicalType.BINARY: "LargeBinary",
     LogicalType.ENUM: "String",
-    LogicalType.UNKNOWN: "String",  # read as the driver gives it; never written
+    LogicalType.UNKNOWN: "String",  # in an array: read as the driver gives it; never written
 }
+
+# The type capability table: columns the API cannot read, compare or sort as the driver gives them,
+# by a word of their database type (and the dialects where the word means that), and the
+# app/column_types.py type that serves them through an expression (read, filtered and sorted by it).
+# Every other column is served as is; a type SQLAlchemy does not know (xml, point, cube, ranges,
+# ltree, hstore...) is served as its text form, whatever its name.
+_MYSQL_SPATIAL = frozenset({"POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON",
+                            "GEOMETRYCOLLECTION"})
+SERVED: tuple[tuple[frozenset[str], frozenset[str] | None, str], ...] = (
+    (frozenset({"MONEY"}), None, "AsNumber"),
+    (frozenset({"GEOMETRY", "GEOGRAPHY"}), None, "AsWkt"),
+    (_MYSQL_SPATIAL, frozenset({"mysql"}), "AsWkt"),
+)
+_TYPE_WORD = re.compile(r"[A-Z][A-Z0-9_]*")
 
 # Types SQLite cannot hold: a schema using them is tested against TEST_DATABASE_URL.
 NOT_ON_SQLITE = frozenset({LogicalType.ARRAY})
@@ -62,13 +76,24 @@ class TypeRef:
     imports: tuple[tuple[str, str], ...] = ()
 
 
+def served_through(field: Field, dialect: str | None) -> str | None:
+    """The app/column_types.py type a column is read, compared and sorted through, if any."""
+    words = set(_TYPE_WORD.findall(field.db_type.upper()))
+    for names, dialects, served in SERVED:
+        if words & names and (dialects is None or dialect in dialects):
+            return served
+    return "AsText" if field.type is LogicalType.UNKNOWN else None
+
+
 def python_type(field: Field) -> TypeRef:
     """The Python annotation of a field's value, without `| None`."""
     if field.type is LogicalType.ENUM and field.enum_values:
         values = ", ".join(py_str(value) for value in field.enum_values)
         return TypeRef(f"Literal[{values}]", (("typing", "Literal"),))
     if field.type is LogicalType.ARRAY:
-        item = PYTHON_TYPES[field.item_type or LogicalType.UNKNOWN]
+        if field.item_type in (None, LogicalType.UNKNOWN):
+            return TypeRef("list[Any]", (("typing", "Any"),))
+        item = PYTHON_TYPES[field.item_type]
         imports = ((item[1], item[2]),) if item[1] else ()
         return TypeRef(f"list[{item[0]}]", imports)
     expr, module, name = PYTHON_TYPES[field.type]
@@ -106,6 +131,9 @@ def _sa_args(field: Field) -> str:
 
 def sqlalchemy_type(field: Field, dialect: str | None = None) -> TypeRef:
     """The SQLAlchemy column type expression of a field (for a source of `dialect`)."""
+    served = served_through(field, dialect)
+    if served is not None:
+        return TypeRef(f"{served}()", (("app.column_types", served),))
     if field.type is LogicalType.UUID and dialect == "sqlite":
         return TypeRef("UuidText()", (("app.column_types", "UuidText"),))
     if field.type is LogicalType.ENUM and field.native_enum and field.enum_values:

@@ -21,6 +21,7 @@ from codegen.spec.model import (
     SecurityScheme,
     Source,
     Spec,
+    Check,
     UniqueKey,
 )
 
@@ -43,5 +44,6 @@ __all__ = [
     "SecurityScheme",
     "Source",
     "Spec",
+    "Check",
     "UniqueKey",
 ]

@@ -82,6 +82,10 @@ class Field(Record):
     read_only: bool = False
     hidden: bool = False
     personal_data: bool = False
+    # How the generated tests make a value for the field: a Python expression over the counter `n`
+    # (helpers of the project's tests/values.py), chosen at reflection as one the table's CHECKs accept;
+    # null: the type's own sample.
+    sample: str | None = None
 
     @property
     def generated(self) -> bool:
@@ -92,6 +96,13 @@ class Field(Record):
     def optional_on_create(self) -> bool:
         """True when a create request may leave the field out."""
         return self.nullable or self.generated or self.default is not None
+
+
+class Check(Record):
+    """A CHECK constraint of a table, its SQL as the database gives it."""
+
+    name: str | None = None
+    sql: str
 
 
 class UniqueKey(Record):
@@ -139,8 +150,13 @@ class Resource(Record):
     unique_keys: list[UniqueKey] = []
     indexes: list[Index] = []
     relationships: list[Relationship] = []
+    checks: list[Check] = []
     comment: str | None = None
     schema_name: str | None = None
+    # A view's SELECT, in the source's SQL: the generated tests create the view from it.
+    definition: str | None = None
+    # Why the generated tests cannot make rows the table's CHECKs accept (they skip creating rows).
+    sample_blocker: str | None = None
 
     model_config = ConfigDict(populate_by_name=True)
 
