@@ -34,6 +34,11 @@ class Shape:
     timezone: bool = False
     enum_values: tuple[str, ...] = field(default=())
     item_type: LogicalType | None = None
+    db_type: str = ""
+
+
+# Integer columns narrower than their logical type, by a word of their database type: (low, high).
+_NARROW = {"TINYINT": (1, 127), "YEAR": (1901, 2155)}
 
 
 _CONSTANT = {
@@ -54,8 +59,16 @@ _CONSTANT = {
 def default_expr(shape: Shape) -> str | None:
     """The expression a column's samples use unless a CHECK asks for another; None if none exists."""
     kind = shape.type
+    if kind in (LogicalType.STRING, LogicalType.TEXT) and shape.enum_values:  # MySQL's SET: a member
+        return py_str(shape.enum_values[0])
     if kind in (LogicalType.STRING, LogicalType.TEXT):
         return f"text(n, {shape.length})" if shape.length else "text(n)"
+    if kind in (LogicalType.INTEGER, LogicalType.SMALL_INTEGER, LogicalType.BIG_INTEGER):
+        words = set(re.findall(r"[A-Z]+", shape.db_type.upper()))
+        bounds = next((_NARROW[word] for word in _NARROW if word in words), None)
+        return f"number(n, {bounds[0]}, {bounds[1]})" if bounds else "n"
+    if kind is LogicalType.BINARY and shape.length:
+        return f"blob(n, {shape.length})"
     if kind is LogicalType.ENUM:
         return py_str(shape.enum_values[0]) if shape.enum_values else None
     if kind is LogicalType.DECIMAL:

@@ -297,7 +297,7 @@ def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[An
         if not cols or len(cols) != len(index.get("column_names", [])):
             continue  # an expression index has no plain field list
         options = index.get("dialect_options") or {}
-        if index.get("unique") and any(options.get(f"{name}_where") for name in ("postgresql", "sqlite")):
+        if index.get("unique") and any(options.get(f"{name}_where") is not None for name in ("postgresql", "sqlite")):
             continue  # a partial unique index keys only some rows: no key of the table
         target = uniques if index.get("unique") else indexes
         target.append((index.get("name"), cols))
@@ -425,7 +425,8 @@ _SQLITE_VIEW = re.compile(r"^\s*CREATE\s+(?:TEMP\w*\s+)?VIEW\s+(?:IF\s+NOT\s+EXI
 
 
 def view_definitions(conn: Any, schema: str | None, names: list[str]) -> dict[str, str]:
-    """The SELECT of each view, as the database gives it (MariaDB's without its own database name)."""
+    """The SELECT of each view, as the database gives it (MariaDB's without the name of the database it
+    connects to, which the tests' scratch database stands in for)."""
     dialect = conn.dialect.name
     query = _VIEW_DEFINITIONS.get(dialect)
     if query is None:
@@ -444,8 +445,8 @@ def view_definitions(conn: Any, schema: str | None, names: list[str]) -> dict[st
             if match is None:
                 continue
             sql = match["select"]
-        if dialect == "mysql" and schema:
-            sql = str(sql).replace(f"`{schema}`.", "")
+        if dialect == "mysql" and schema == conn.dialect.default_schema_name:
+            sql = str(sql).replace(f"`{schema}`.", "")  # its own database is the scratch database
         found[str(name)] = str(sql).strip().rstrip(";").strip()
     return found
 

@@ -194,7 +194,7 @@ class _Table:
 def _shape(column: ColumnInfo) -> Shape:
     info = column.type
     return Shape(info.type, info.length, info.precision, info.scale, info.timezone, tuple(info.enum_values),
-                 info.item_type)
+                 info.item_type, info.db_type)
 
 
 def _bound(value: Any, column: ColumnInfo, dialect: str) -> Any:

@@ -360,8 +360,8 @@ def _recover_uniques(rows: Pragma, table: TableInfo) -> None:
     pk = tuple(table.primary_key)
     # index_list: seq, name, unique, origin, partial; index_info: seqno, cid, name
     for row in rows("index_list", table.name):
-        if not row[2] or row[3] == "pk":
-            continue
+        if not row[2] or row[3] == "pk" or (len(row) > 4 and row[4]):
+            continue  # not unique, the key itself, or partial (`WHERE ...`: it keys only some rows)
         info = rows("index_info", row[1])
         cols = tuple(str(entry[2]) for entry in sorted(info, key=lambda e: e[0]) if entry[2])
         if cols and cols not in known and cols != pk:
@@ -394,15 +394,30 @@ def _declared_type(declared: str) -> TypeInfo | None:
     return TypeInfo(LogicalType.UNKNOWN, declared, exact=False)
 
 
+# Declared names SQLite's affinity rules read right: integers, text, reals, blobs under their usual names.
+_AFFINITY_NAMES = re.compile(
+    r"^(?:UNSIGNED )?(?:TINY|SMALL|MEDIUM|BIG)?INT(?:EGER)?\d*(?: UNSIGNED)?"
+    r"|(?:VARYING |NATIVE )?CHARACTER(?: VARYING)?|N?VARCHAR\d*|N?CHAR|N?TEXT|CLOB|STRING"
+    r"|REAL|DOUBLE(?: PRECISION)?|FLOAT\d*|BLOB|(?:VAR)?BINARY$",
+    re.IGNORECASE,
+)
+
+
 def _recover_declared_types(rows: Pragma, known: set[str], table: TableInfo) -> None:
-    """SQLAlchemy reads an unknown declared type (UUID, GEOMETRY) as NUMERIC affinity, i.e. decimal."""
+    """A declared type SQLAlchemy does not know it reads by affinity: `UUID` or `GEOMETRY` as NUMERIC,
+    i.e. decimal, `POINT` or `INTERVAL` as INTEGER (both hold `INT`). Such columns hold whatever was
+    written, mostly text: they are read as what their name says, else as unknown (served as text)."""
     # table_info: cid, name, type, notnull, dflt_value, pk
     declared = {str(row[1]): str(row[2]) for row in rows("table_info", table.name)}
     for column in table.columns:
         match = re.match(r"[\w ]+", declared.get(column.name, ""))
         base = match[0].strip() if match else ""
-        if base and base.upper() not in known and column.type.type is LogicalType.DECIMAL:
+        if not base or base.upper() in known:
+            continue
+        if column.type.type is LogicalType.DECIMAL:
             column.type = _declared_type(base) or column.type
+        elif not _AFFINITY_NAMES.fullmatch(base) and column.type.type is not LogicalType.UNKNOWN:
+            column.type = _declared_type(base) or TypeInfo(LogicalType.UNKNOWN, base, exact=False)
 
 
 def recover_sqlite_facts(

@@ -90,6 +90,9 @@ def _base_info(column_type: sqltypes.TypeEngine[object], db_type: str) -> TypeIn
         )
     if _is_mysql_boolean(column_type):
         return TypeInfo(LogicalType.BOOLEAN, db_type)
+    if type(column_type).__name__ == "SET":  # MySQL's SET is a String of the members' longest length
+        members = [str(value) for value in getattr(column_type, "values", ())]
+        return TypeInfo(LogicalType.STRING, db_type, enum_values=members)
     if isinstance(column_type, sqltypes.ARRAY):
         item = map_type(column_type.item_type, None)
         return TypeInfo(LogicalType.ARRAY, db_type, item_type=item.type, exact=item.exact)
@@ -98,8 +101,8 @@ def _base_info(column_type: sqltypes.TypeEngine[object], db_type: str) -> TypeIn
             return _with_params(column_type, logical, db_type)
     name = type(column_type).__name__.upper()
     if name in _STRING_LIKE:
-        # Served as text; written only where the driver binds text to it (CITEXT, SET).
-        return TypeInfo(LogicalType.STRING, db_type, exact=name in ("CITEXT", "SET"))
+        # Served as text; written only where the driver binds text to it (CITEXT).
+        return TypeInfo(LogicalType.STRING, db_type, exact=name == "CITEXT")
     if name in _NUMERIC_LIKE:
         return TypeInfo(_NUMERIC_LIKE[name], db_type)
     return TypeInfo(LogicalType.UNKNOWN, db_type, exact=False)

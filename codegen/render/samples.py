@@ -20,7 +20,7 @@ def value_expr(field: Field) -> str | None:
     if field.sample is not None:
         return field.sample
     shape = Shape(field.type, field.length, field.precision, field.scale, field.timezone,
-                  tuple(field.enum_values), field.item_type)
+                  tuple(field.enum_values), field.item_type, field.db_type)
     return default_expr(shape)
 
 

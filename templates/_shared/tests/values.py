@@ -85,9 +85,10 @@ def uuid(n: int) -> str:
     return str(UUID(int=n))
 
 
-def blob(n: int) -> str:
-    """Binary content, base64-encoded as the API expects."""
-    return base64.b64encode(f"b{n}".encode()).decode()
+def blob(n: int, length: int | None = None) -> str:
+    """Binary content of at most `length` bytes, base64-encoded as the API expects."""
+    data = f"b{n}".encode()
+    return base64.b64encode(data[-length:] if length else data).decode()
 
 
 def pick(n: int, values: tuple[Any, ...]) -> Any:
