@@ -57,7 +57,7 @@ MODULE_FILES = frozenset({"base", "deps", "policy", "operations", "openapi_docum
 MODEL_RESERVED = frozenset(
     {
         "Annotated", "Any", "ApiModel", "BaseModel", "ConfigDict", "Discriminator", "Field", "Literal",
-        "Tag", "UUID", "date", "datetime", "time", "discriminate", "Union", "ClassVar",
+        "Tag", "UUID", "date", "datetime", "time", "discriminate", "Union", "ClassVar", "Callable",
     }
 )
 # Attributes of pydantic's BaseModel and of SQLAlchemy's declarative classes: a field of either
@@ -70,7 +70,11 @@ KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 RESERVED_ATTRIBUTES = (MODEL_MODULE | SCHEMA_MODULE | ROUTE_MODULE | PYDANTIC_NAMES | DECLARATIVE_NAMES
                        | KEYWORDS)
 RESERVED_PARAMETERS = ROUTE_MODULE | OPERATION_MODULE | KEYWORDS
-RESERVED_FUNCTIONS = OPERATION_MODULE | KEYWORDS
+# An operation's function is a route of an operations module or, where it serves a resource, of the
+# resource's routes module.
+RESERVED_FUNCTIONS = OPERATION_MODULE | ROUTE_MODULE | KEYWORDS
+# A field of a model of an API description's components (app/components.py).
+RESERVED_MODEL_FIELDS = SCHEMA_MODULE | MODEL_RESERVED | PYDANTIC_NAMES | KEYWORDS
 # Class names: the PascalCase names any module a resource's classes appear in binds.
 RESERVED_CLASSES = frozenset(
     name for name in MODEL_MODULE | SCHEMA_MODULE | ROUTE_MODULE | MODEL_RESERVED if name[:1].isupper()

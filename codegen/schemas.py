@@ -64,7 +64,8 @@ def object_shape(
         properties.update(own)
     required += [str(n) for n in schema.get("required") or [] if n not in required]
     kinds = types_of(schema)
-    if not properties and not isinstance(parts, list) and "object" not in kinds:
+    # `{required: [id]}` alone (an allOf part of Swagger's Pet) constrains an object as well.
+    if not properties and not isinstance(parts, list) and "object" not in kinds and not required:
         return None
     if kinds and "object" not in kinds:
         return None

@@ -47,7 +47,7 @@ from sqlalchemy.schema import AddConstraint, CheckConstraint, PrimaryKeyConstrai
 
 DIALECTS = ("sqlite", "postgresql", "mariadb")
 SERVER_DIALECTS = ("postgresql", "mariadb")
-KINDS = ("chinook", "sakila", "hard")
+KINDS = ("chinook", "sakila", "hard", "hostile")
 
 CORPUS = Path(os.environ.get("CODEGEN_CORPUS", "/work/shared/corpus/db"))
 CHINOOK_SQLITE = CORPUS / "chinook" / "Chinook_Sqlite.sqlite"
@@ -58,6 +58,10 @@ CHINOOK_SCRIPTS = {
 SAKILA_SQLITE = CORPUS / "sakila-sqlite" / "sakila.sqlite"
 HARD_DIR = Path(__file__).parent / "fixtures" / "hard"
 HARD_SCRIPTS = {dialect: HARD_DIR / f"{dialect}.sql" for dialect in DIALECTS}
+HOSTILE_DIR = Path(__file__).parent / "fixtures" / "hostile"
+# The other schemas of the hostile schema: on PostgreSQL inside its database, on MariaDB databases of their
+# own (named per process, as every database here).
+HOSTILE_SCHEMAS = ("hr", "sales")
 
 # Where the servers are; override for another machine (the database part is the admin database).
 URL_VARIABLES = {"postgresql": "CODEGEN_TEST_POSTGRES_URL", "mariadb": "CODEGEN_TEST_MARIADB_URL"}
@@ -585,6 +589,35 @@ def load_hard(dialect: str) -> str:
     return url
 
 
+def hostile_schemas(dialect: str, url: str) -> list[str]:
+    """The schemas to reflect of the hostile database at `url` (none on SQLite: one file, one schema)."""
+    if dialect == "sqlite":
+        return []
+    if dialect == "postgresql":
+        return ["public", *HOSTILE_SCHEMAS, "item"]
+    own = make_url(url).database or ""
+    return [own, *(_hostile_database(schema) for schema in HOSTILE_SCHEMAS)]
+
+
+def _hostile_database(schema: str) -> str:
+    return f"cg_hostile{schema}_{os.getpid()}"
+
+
+def load_hostile(dialect: str) -> str:
+    """The hostile schema (tests/fixtures/hostile/<dialect>.sql) with its rows, in several schemas."""
+    script = (HOSTILE_DIR / f"{dialect}.sql").read_text(encoding="utf-8")
+    if dialect == "sqlite":
+        url = _sqlite_url(_sqlite_path("hostile"))
+    else:
+        url = create_database(dialect, database_name("hostile"))
+    if dialect == "mariadb":
+        for schema in HOSTILE_SCHEMAS:
+            create_database(dialect, _hostile_database(schema))
+            script = script.replace("{" + schema + "}", _hostile_database(schema))
+    run_script(dialect, url, script)
+    return url
+
+
 def load_empty(dialect: str) -> str:
     """A database (or SQLite file) with no tables at all."""
     if dialect == "sqlite":
@@ -598,5 +631,6 @@ LOADERS: dict[str, Callable[[str], str]] = {
     "chinook": load_chinook,
     "sakila": load_sakila,
     "hard": load_hard,
+    "hostile": load_hostile,
     "empty": load_empty,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -28,7 +29,19 @@ BAD = {
     "unknown_version.yaml": ("/openapi", "unknown version '4.0.0'"),
     "duplicate_operation_ids.yaml": ("/paths/~1b/get/operationId", "duplicate operationId 'same'"),
     "undeclared_path_parameter.yaml": ("/paths/~1pets~1{petId}/get/parameters", "'petId'"),
-    "invalid_schema.json": ("/paths/~1a/get/parameters/0", "not valid"),
+    "invalid_schema.json": ("/paths/~1a/get/parameters/0/type",
+                            "'strin' is not one of the allowed values 'string', 'number'"),
+    "bad_parameter_schema.yaml": ("/paths/~1a/get/parameters/0/schema/type",
+                                  "'strin' is not one of the allowed values 'array', 'boolean'"),
+    "enum_list_default.yaml": ("/components/schemas/Reply/properties/modalities/default",
+                               "['text', 'audio'] is not one of the allowed values 'text', 'audio'"),
+    "required_not_defined.yaml": ("/components/schemas/Thing/required", "not defined properties: ['name']"),
+}
+# file -> the file and pointer its one line names, and the words: problems found in a file a $ref reaches.
+BAD_ELSEWHERE = {
+    "default_in_other_file.yaml": ("tests/fixtures/openapi/bad/parts/common.yaml: "
+                                   "/components/parameters/Order/schema/default",
+                                   "'up' is not one of the allowed values 'asc', 'desc'"),
 }
 
 
@@ -39,20 +52,53 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_every_bad_file_is_covered() -> None:
-    assert sorted(p.name for p in (FIXTURES / "bad").iterdir()) == sorted(BAD)
+    found = sorted(p.name for p in (FIXTURES / "bad").iterdir() if p.is_file())
+    assert found == sorted([*BAD, *BAD_ELSEWHERE, "many_problems.yaml"])
+
+
+def _reflect_fails(path: str) -> list[str]:
+    """The lines `codegen reflect` prints for a description it refuses (exit 2, nothing on stdout)."""
+    result = CliRunner().invoke(app, ["reflect", path])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    return result.stderr.strip().splitlines()
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_description_is_one_line_exit_2(name: str, in_repo: Path) -> None:
     path = f"tests/fixtures/openapi/bad/{name}"
-    result = CliRunner().invoke(app, ["reflect", path])
-    assert result.exit_code == 2, result.output
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr
+    lines = _reflect_fails(path)
     where, words = BAD[name]
-    assert lines[0].startswith(f"error: {path}: {where}"), lines[0]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: {path}: {where}: "), lines[0]
     assert words in lines[0]
+
+
+@pytest.mark.parametrize("name", sorted(BAD_ELSEWHERE))
+def test_a_problem_is_named_in_the_file_that_has_it(name: str, in_repo: Path) -> None:
+    lines = _reflect_fails(f"tests/fixtures/openapi/bad/{name}")
+    where, words = BAD_ELSEWHERE[name]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {where}: ") and words in lines[0], lines
+
+
+def test_many_problems_print_the_first_few_and_the_count(in_repo: Path) -> None:
+    path = "tests/fixtures/openapi/bad/many_problems.yaml"
+    lines = _reflect_fails(path)
+    assert lines[:5] == [f"error: {path}: /components/schemas/{name}/default: {name.lower()!r} is not of type "
+                         "'integer'" for name in "ABCDE"]
+    assert lines[5:] == ["error: ... and 2 more problems (7 in all)"]
+
+
+def test_messages_do_not_depend_on_the_validator_backend(in_repo: Path) -> None:
+    """jsonschema-rs (installed with schemathesis) and jsonschema give openapi-spec-validator other messages."""
+    pytest.importorskip("jsonschema_rs")
+    paths = [f"tests/fixtures/openapi/bad/{name}" for name in ("invalid_schema.json", "bad_parameter_schema.yaml")]
+    outputs = []
+    for backend in ("jsonschema", "jsonschema-rs"):
+        env = {**os.environ, "OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND": backend}
+        outputs.append([subprocess.run([sys.executable, "-m", "codegen", "reflect", path], capture_output=True,
+                                       text=True, env=env, cwd=REPO).stderr for path in paths])
+    assert outputs[0] == outputs[1] == [_reflect_fails(path)[0] + "\n" for path in paths]
 
 
 def test_hard_description_maps_every_construct(in_repo: Path) -> None:
@@ -110,7 +156,8 @@ def _sources() -> list[str]:
 
 
 @pytest.mark.parametrize("target", api.TARGETS)
-@pytest.mark.parametrize("source", _sources(), ids=lambda s: Path(s).stem)
+@pytest.mark.parametrize("source", [*_sources(), *map(str, sorted(FIXTURES.glob("hostile*.yaml")))],
+                         ids=lambda s: Path(s).stem)
 def test_generation_is_black_stable_and_deterministic(source: str, target: str, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))

@@ -33,9 +33,6 @@ _SCHEMA_KEYS_2 = ("type", "format", "items", "enum", "default", "minimum", "maxi
                   "uniqueItems", "multipleOf", "x-nullable")
 _OAUTH_FLOWS_2 = {"implicit": "implicit", "password": "password", "application": "clientCredentials",
                   "accessCode": "authorizationCode"}
-# An operation's function is defined in its tag's operations and handlers modules, or, when a resource
-# serves it, in the resource's routes module: it must be none of the names either kind binds.
-FUNCTION_RESERVED = naming.RESERVED_FUNCTIONS | naming.ROUTE_MODULE
 
 
 def _text(value: Any) -> str | None:
@@ -179,7 +176,7 @@ class _Reader:
                 op_id = naming.unique_name(naming.snake_case(f"{method} {path}") or method, ids)
                 ids.append(op_id)
             op_ids.append(op_id)
-            functions.append(naming.python_identifier(op_id, functions, FUNCTION_RESERVED))
+            functions.append(naming.python_identifier(op_id, functions, naming.RESERVED_FUNCTIONS))
         named = zip(raw, op_ids, functions, strict=True)
         return [self.operation(*found, op_id, function, functions) for found, op_id, function in named]
 

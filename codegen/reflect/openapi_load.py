@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,10 @@ import yaml
 
 from codegen.errors import SourceError
 
-MAX_PROBLEMS = 20
+# An invalid description prints its first problems, one line each, and how many there are (counted up
+# to MAX_COUNTED: a description with hundreds of problems has a bigger problem).
+SHOWN_PROBLEMS = 5
+MAX_COUNTED = 100
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _VERSION = re.compile(r"^3\.[01]\.\d+$")
 _PATH_PARAM = re.compile(r"\{([^{}/]+)\}")
@@ -28,9 +31,10 @@ class DescriptionError(SourceError):
     """One or more problems in an API description, one line each: `file: /pointer: problem`."""
 
     def __init__(self, problems: list[str]) -> None:
-        shown = problems[:MAX_PROBLEMS]
-        if len(problems) > MAX_PROBLEMS:
-            shown.append(f"... and {len(problems) - MAX_PROBLEMS} more problems")
+        shown = problems[:SHOWN_PROBLEMS]
+        if len(problems) > SHOWN_PROBLEMS:
+            total = f"{MAX_COUNTED} or more" if len(problems) >= MAX_COUNTED else str(len(problems))
+            shown.append(f"... and {len(problems) - SHOWN_PROBLEMS} more problems ({total} in all)")
         super().__init__("\nerror: ".join(shown))
         self.problems = problems
 
@@ -199,6 +203,26 @@ class Documents:
                 raise KeyError(target.pointer)
         return node
 
+    def locate(self, parts: Sequence[Any]) -> tuple[Path, list[Any]]:
+        """The file and keys where the node at `parts` is written, `parts` walking through `$ref`s."""
+        try:
+            file, node, at = self._through(self.root, self.load(self.root), [])
+            for part in parts:
+                file, node, at = self._through(file, node[part], [*at, part])
+        except (KeyError, IndexError, TypeError):
+            return self.root, list(parts)
+        return file, at
+
+    def _through(self, file: Path, node: Any, at: list[Any], limit: int = 50) -> tuple[Path, Any, list[Any]]:
+        """A node with its `$ref` chain followed: the file, the node and its keys in that file."""
+        for _ in range(limit):
+            if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+                break
+            target = self.target(file, node["$ref"])
+            file, node = target.file, self.get(target)
+            at = [_unescape(segment) for segment in target.pointer.split("/")[1:]]
+        return file, node, at
+
     def follow(self, base: Path, node: Any, limit: int = 50) -> tuple[Path, Any]:
         """A node with its `$ref` chain followed (non-schema positions): the final file and node."""
         seen = 0
@@ -320,26 +344,25 @@ def _short(message: str) -> str:
 
 
 def validate(docs: Documents, data: dict[str, Any], version: str) -> None:
-    """The validator library's verdict, one line per problem at its JSON pointer."""
-    from jsonschema.exceptions import best_match
-    from openapi_spec_validator import OpenAPIV2SpecValidator, OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+    """The validator library's verdict, one line per problem at its JSON pointer from the document root."""
+    from codegen.reflect.openapi_validate import iter_problems
 
-    from codegen.reflect.openapi_validate import iter_errors
-
-    validators = {"2.0": OpenAPIV2SpecValidator, "3.0": OpenAPIV30SpecValidator, "3.1": OpenAPIV31SpecValidator}
-    validator = validators[version](data, base_uri=docs.root.as_uri())
-    label = docs.label(docs.root)
     problems: list[str] = []
+    first_pass: set[str] = set()  # where the check against the OpenAPI schema found problems
     try:
-        for error in iter_errors(validator, version):  # validator.iter_errors(), faster when valid
-            context = getattr(error, "context", None)
-            chosen = best_match(context) if context else error
-            location = list(getattr(chosen, "absolute_path", None) or getattr(error, "absolute_path", None) or [])
-            where = pointer(*location) if location else "/"
-            problems.append(f"{label}: {where}: {_short(getattr(chosen, 'message', str(chosen)))}")
-            if len(problems) > MAX_PROBLEMS:
+        for problem in iter_problems(data, docs.root.as_uri(), version):
+            file, at = docs.locate(problem.parts) if problem.through_refs else (docs.root, list(problem.parts))
+            where = f"{docs.label(file)}: {pointer(*at) or '/'}"
+            line = f"{where}: {_short(problem.message)}"
+            if line in problems or (problem.through_refs and where in first_pass):
+                continue  # the keyword checks find some of the first pass's problems again
+            if not problem.through_refs:
+                first_pass.add(where)
+            problems.append(line)
+            if len(problems) >= MAX_COUNTED:
                 break
     except Exception as exc:  # noqa: BLE001 - the validator's own failures become one line too
+        label = docs.label(docs.root)
         problems.append(f"{label}: /: the validator stopped: {_short(str(exc)) or type(exc).__name__}")
     if problems:
         raise DescriptionError(problems)

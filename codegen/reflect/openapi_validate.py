@@ -3,10 +3,9 @@
 The validator (0.9.0, pinned) runs in two passes: the document against the OpenAPI JSON Schema,
 then "keyword" checks that walk paths, operations, parameters and schemas through
 jsonschema-path, which resolves `$ref`s anew on every access and costs about ten times the
-walk itself. `iter_errors` below gives exactly the errors of `validator.iter_errors()`, in the
-same order:
+walk itself. `iter_problems` below gives the problems of the library's errors, in its order:
 
-- the first pass runs as the library runs it;
+- the first pass runs as the library runs it (and again with jsonschema when it finds something);
 - when it finds nothing, `_keywords_clean` makes the same checks as the second pass on the
   plain data, and calls the library's own functions for the checks that are not trivial (a
   schema against its meta-schema, a default against its schema). It only answers "clean" or
@@ -14,43 +13,127 @@ same order:
   or with escapes, `$id`, Swagger 2.0, a value of an unexpected type) means "not sure";
 - whenever it is not sure, the library's second pass runs as usual and gives the answer.
 
-So a valid description skips the slow walk, and every other one gets the library's own errors.
+So a valid description skips the slow walk, and every other one gets the library's own errors, each
+told as a `Problem`: where, from the document root, and what.
+
+- The keyword checks know the node they ran on only relative to itself (a default's `/`, a schema's
+  `/required`): each check here records the path it walked from the root (`_located`).
+- The first pass's backend is jsonschema-rs when it is installed (schemathesis brings it), whose
+  errors keep none of the alternatives of a `oneOf`; jsonschema's do, so the first pass's errors are
+  jsonschema's, the same whatever is installed.
+- Of the alternatives, the one the document matched furthest is reported: jsonschema's `best_match`
+  prefers shallow errors, and reports an OpenAPI 3.0 parameter whose schema has a bad type as
+  "'$ref' is a required property" (the parameter is not a Reference either).
 """
 
 from __future__ import annotations
 
 import string
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _MAX_DEPTH = 200
 _MAX_REF_CHAIN = 50
+_AT = "codegen_at"  # the attribute a located check sets on its errors: the path it walked from the root
 
 
 class _NotSure(Exception):
     """The fast checks cannot vouch for the description: let the library decide."""
 
 
-def iter_errors(validator: Any, version: str) -> Iterator[Any]:
-    """`validator.iter_errors()` of an openapi-spec-validator SpecValidator, the same errors in order."""
-    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+@dataclass(frozen=True)
+class Problem:
+    """One of the validator's errors: the keys that reach it from the document root, and its message."""
 
-    def wrapped(errors: Iterator[Any]) -> Iterator[Any]:
-        # What the library's `wraps_errors` does to every error it yields.
-        for error in errors:
-            if not isinstance(error, OpenAPIValidationError):
-                error = OpenAPIValidationError.create_from(error)
-            yield error
+    parts: tuple[Any, ...]
+    # The keyword checks walk through `$ref`s, so their parts name the path walked, not where it is written.
+    through_refs: bool
+    message: str
 
-    first_pass = iter(validator.schema_validator.iter_errors(validator.schema))
-    first = next(first_pass, None)
+
+def iter_problems(data: dict[str, Any], base_uri: str, version: str) -> Iterator[Problem]:
+    """The problems openapi-spec-validator finds in a description, in its order."""
+    validator = spec_validator(version)(data, base_uri=base_uri)
+    first = next(iter(validator.schema_validator.iter_errors(validator.schema)), None)
     if first is not None:
-        yield from wrapped(iter([first]))
-        yield from wrapped(first_pass)
+        for error in _python_first_pass(validator) or [first]:
+            yield _problem(error, (), False)
     elif _keywords_clean(validator, version):
         return
-    yield from wrapped(validator.root_validator(validator.schema_path))
+    for error in validator.root_validator(validator.schema_path):
+        yield _problem(error, getattr(error, _AT, ()), True)
+
+
+@cache
+def spec_validator(version: str) -> type[Any]:
+    """The library's validator class of a version, its keyword checks located (see `_located`)."""
+    from openapi_spec_validator import OpenAPIV2SpecValidator, OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+    base = {"2.0": OpenAPIV2SpecValidator, "3.0": OpenAPIV30SpecValidator, "3.1": OpenAPIV31SpecValidator}[version]
+    checks = {keyword: _located(check) for keyword, check in base.keyword_validators.items()}
+    return type(base.__name__, (base,), {"keyword_validators": checks})
+
+
+def _located(check: type[Any]) -> type[Any]:
+    """A keyword check whose errors carry the path from the root of the node it ran on (`_AT`)."""
+    from jsonschema_path import SchemaPath
+    from openapi_spec_validator.validation.exceptions import ExtraParametersError
+    from openapi_spec_validator.validation.keywords import ValueValidator
+
+    def __call__(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        node = next((arg for arg in args if isinstance(arg, SchemaPath)), None)
+        for error in check.__call__(self, *args, **kwargs):
+            if node is not None and not hasattr(error, _AT):
+                # A value check validates the node's default; the required-list check is about `required`.
+                extra = ("default",) if isinstance(self, ValueValidator) else \
+                    ("required",) if isinstance(error, ExtraParametersError) else ()
+                setattr(error, _AT, (*node.parts, *extra))
+            yield error
+
+    return type(check.__name__, (check,), {"__call__": __call__})
+
+
+def _python_first_pass(validator: Any) -> list[Any]:
+    """The check against the OpenAPI JSON Schema again, with jsonschema (whose errors keep their context)."""
+    from jsonschema.validators import validator_for
+
+    schema = validator.schema_validator.schema
+    return list(validator_for(schema)(schema).iter_errors(validator.schema))
+
+
+def _depth(errors: list[Any]) -> int:
+    """How far into the document the deepest of the errors (or of the errors under them) points."""
+    return max(len(error.absolute_path) if not getattr(error, "context", None) else _depth(list(error.context))
+               for error in errors)
+
+
+def _cause(error: Any) -> Any:
+    """The error that says what is wrong: under a oneOf or anyOf, that of the alternative matched furthest."""
+    # Furthest: the one whose errors point deepest into the document; of equally deep ones, the one with
+    # the fewest errors (a Swagger query parameter with a bad type fails as a body parameter too).
+    while getattr(error, "context", None):
+        alternatives: dict[Any, list[Any]] = {}
+        for inner in error.context:
+            alternatives.setdefault(next(iter(inner.relative_schema_path), None), []).append(inner)
+        chosen = min(alternatives.values(), key=lambda errors: (-_depth(errors), len(errors)))
+        error = max(chosen, key=lambda inner: _depth([inner]))
+    return error
+
+
+def _problem(error: Any, base: tuple[Any, ...], through_refs: bool) -> Problem:
+    cause = _cause(error)
+    return Problem((*base, *cause.absolute_path), through_refs, _message(cause))
+
+
+def _message(error: Any) -> str:
+    """jsonschema's message; an enum's values listed as values (`['a'] is not one of ['a']` misleads)."""
+    if getattr(error, "validator", None) == "enum" and isinstance(error.validator_value, list):
+        allowed = ", ".join(repr(value) for value in error.validator_value)
+        return f"{error.instance!r} is not one of the allowed values {allowed}"
+    return str(error.message)
 
 
 def _keywords_clean(validator: Any, version: str) -> bool:

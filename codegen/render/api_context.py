@@ -123,6 +123,19 @@ def _sample(schema: Mapping[str, Any], models: Mapping[str, Any]) -> str | None:
     return "true" if kinds == ["boolean"] else "x" * max(1, int(schema.get("minLength", 1)))
 
 
+def _described_sample(resource: Resource, fields: list[Context], models: Mapping[str, Any]) -> list[Context]:
+    """Sample body members, less optional ones only the description can shape (JSON, patterns)."""
+    # The description's own schema checks every create body (validate_as).
+    properties = (object_shape({"$ref": f"#/components/schemas/{resource.schema_name}"}, models) or ({}, []))[0]
+    result = []
+    for entry in fields:
+        field = resource.field(entry["name"])
+        shaped = field.type is LogicalType.JSON or "pattern" in deref(properties.get(field.name, {}), models)
+        if not (shaped and field.nullable):
+            result.append(entry)
+    return result
+
+
 def operation_tests(spec: Spec, models: Mapping[str, Any]) -> list[Context]:
     """Per operation no resource serves: a request and the status it must get (501, or 422 without inputs)."""
     tests = []
@@ -159,9 +172,7 @@ def add_api_context(spec: Spec, context: Context) -> Context:
     for resource in spec.resources:
         entry = by_name[resource.name]
         entry["api"] = resource_routes(spec, resource, builder, target, served.get(resource.name, []))
-        # A JSON member's shape is the description's; optional ones are left out of sample bodies.
-        loose = {f.name for f in resource.fields if f.type is LogicalType.JSON and f.nullable}
-        entry["sample"]["fields"] = [f for f in entry["sample"]["fields"] if f["name"] not in loose]
+        entry["sample"]["fields"] = _described_sample(resource, entry["sample"]["fields"], builder.models)
     context["operation_groups"] = Operations(spec, builder, target).groups()
     shapes = error_shapes(spec, builder.models)
     context["api"] = {

@@ -252,7 +252,7 @@ class ModelBuilder:
         entry: dict[str, Any] = {"name": name, "doc": _doc(schema, f"The {label} schema"), "fields": fields,
                                  "config": None, "extra_type": None}
         for prop, prop_schema in properties.items():
-            attribute = naming.python_identifier(str(prop), taken)
+            attribute = naming.python_identifier(str(prop), taken, naming.RESERVED_MODEL_FIELDS)
             taken.append(attribute)
             annotation = self.expr(prop_schema, name + naming.pascal_case(str(prop)) if naming.pascal_case(str(prop))
                                    else name + "Value")

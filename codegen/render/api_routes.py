@@ -221,7 +221,9 @@ class Operations:
         for operation in self.spec.operations:
             if operation.resource is None:
                 grouped.setdefault(operation.tags[0] if operation.tags else "default", []).append(operation)
-        modules: list[str] = []
+        # app/routes/__init__.py imports a group as `<module>_operations` beside the resource modules.
+        modules = [r.module.removesuffix("_operations") for r in self.spec.resources
+                   if r.module.endswith("_operations")]
         blueprints = [r.name for r in self.spec.resources]
         result = []
         for label, operations in grouped.items():

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Sequence
+from itertools import product
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -24,19 +28,51 @@ def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def literal_first(routes: Sequence[Any]) -> list[Any]:
+    """The routes in their order, but for a route that an earlier one with a parameter where it has a
+    literal segment would catch (`/item/{id}` before `/item/forms`): moved just before that one.
+
+    Starlette takes the first route that matches (Flask prefers literal segments by itself); the
+    resources' routers are merged into one in this order.
+    """
+    ordered: list[Any] = []
+    first: dict[tuple[str | None, ...], int] = (
+        {}
+    )  # a pattern (None: a parameter) -> its first index
+    for route in routes:
+        segments = _segments(getattr(route, "path", ""))
+        choices = [(part, None) if part is not None else (None,) for part in segments]
+        catching = [first[p] for p in product(*choices) if p != segments and p in first]
+        at = min(catching, default=len(ordered))
+        if catching:
+            first = {pattern: index + (index >= at) for pattern, index in first.items()}
+        ordered.insert(at, route)
+        first.setdefault(segments, at)
+    return ordered
+
+
+def _segments(path: str) -> tuple[str | None, ...]:
+    return tuple(
+        None if part.startswith("{") else part for part in path.strip("/").split("/")
+    )
+
+
 def create_app() -> FastAPI:
     """Build the application; settings and the engine are read on first use."""
-    app = FastAPI(title="Swagger Petstore", version="1.0.0")
-    add_error_handlers(app)
-    app.add_middleware(HeadAsGet)
-    app.add_middleware(Policy)
-    app.add_api_route(
+    application = FastAPI(title="Swagger Petstore", version="1.0.0")
+    add_error_handlers(application)
+    application.add_middleware(HeadAsGet)
+    application.add_middleware(Policy)
+    application.add_api_route(
         "/healthz", healthz, methods=["GET"], tags=["service"], summary="Health"
     )
-    for router in ROUTERS:
-        app.include_router(router)
-    add_api_support(app)
-    return app
+    routes = APIRouter()
+    routes.routes.extend(
+        literal_first([route for router in ROUTERS for route in router.routes])
+    )
+    application.include_router(routes)
+    add_api_support(application)
+    return application
 
 
 app = create_app()

@@ -134,7 +134,7 @@ def validate_as(kind: Any, body: Any) -> None:
         raise RequestValidationError(errors) from None
 
 
-def call(handlers: Any, name: str, status: int, **arguments: Any) -> Response:
+def call(handlers: Any, name: str, status: int, /, **arguments: Any) -> Response:
     """Run the handler `name`; a value it returns is sent as JSON with the success status."""
     handler = getattr(handlers, name, None)
     if handler is None:
@@ -268,17 +268,10 @@ class DocumentedErrors:
         await send({"type": "http.response.body", "body": data})
 
 
-def _route_order(route: Any) -> list[int]:
-    """Literal path segments before parameters, so `/pets/mine` wins over `/pets/{id}`."""
-    path = str(getattr(route, "path", ""))
-    return [1 if segment.startswith("{") else 0 for segment in path.split("/")]
-
-
 def add_api_support(app: FastAPI) -> None:
     """501 for missing handlers, documented error shapes, the description as /openapi.json."""
     app.add_exception_handler(NotImplementedOperation, _on_not_implemented)
     # Innermost (add_middleware would put it outermost): it sees the route that answered,
     # also through the middleware that serves HEAD as GET on a copy of the request's scope.
     app.user_middleware.append(Middleware(DocumentedErrors))
-    app.router.routes.sort(key=_route_order)
     app.openapi = openapi_document  # type: ignore[method-assign]

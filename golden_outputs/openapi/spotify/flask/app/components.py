@@ -343,11 +343,11 @@ class CurrentlyPlayingContextObject(ApiModel):
     timestamp: int = Field(default=None)
     progress_ms: int = Field(default=None)
     is_playing: bool = Field(default=None)
-    item_: Annotated[
+    item: Annotated[
         Annotated[TrackObject, Tag("TrackObject")]
         | Annotated[EpisodeObject, Tag("EpisodeObject")],
         Discriminator(discriminate("type", {})),
-    ] = Field(default=None, alias="item")
+    ] = Field(default=None)
     currently_playing_type: str = Field(default=None)
     actions: DisallowsObject = Field(default=None)
 
@@ -359,11 +359,11 @@ class CurrentlyPlayingObject(ApiModel):
     timestamp: int = Field(default=None)
     progress_ms: int = Field(default=None)
     is_playing: bool = Field(default=None)
-    item_: Annotated[
+    item: Annotated[
         Annotated[TrackObject, Tag("TrackObject")]
         | Annotated[EpisodeObject, Tag("EpisodeObject")],
         Discriminator(discriminate("type", {})),
-    ] = Field(default=None, alias="item")
+    ] = Field(default=None)
     currently_playing_type: str = Field(default=None)
     actions: DisallowsObject = Field(default=None)
 
@@ -806,11 +806,11 @@ class PlaylistTrackObject(ApiModel):
     added_at: datetime = Field(default=None)
     added_by: PlaylistUserObject = Field(default=None)
     is_local: bool = Field(default=None)
-    item_: Annotated[
+    item: Annotated[
         Annotated[TrackObject, Tag("TrackObject")]
         | Annotated[EpisodeObject, Tag("EpisodeObject")],
         Discriminator(discriminate("type", {})),
-    ] = Field(default=None, alias="item")
+    ] = Field(default=None)
     track: Annotated[
         Annotated[TrackObject, Tag("TrackObject")]
         | Annotated[EpisodeObject, Tag("EpisodeObject")],

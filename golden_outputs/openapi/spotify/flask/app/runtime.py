@@ -132,7 +132,7 @@ def no_content(status: int, headers: dict[str, str] | None = None) -> Response:
     return response
 
 
-def call(handlers: Any, name: str, status: int, **arguments: Any) -> Response:
+def call(handlers: Any, name: str, status: int, /, **arguments: Any) -> Response:
     """Run the handler `name`; a value it returns is sent as JSON with `status`."""
     handler = getattr(handlers, name, None)
     if handler is None:
@@ -149,12 +149,12 @@ def call(handlers: Any, name: str, status: int, **arguments: Any) -> Response:
 
 
 def contract_params(
-    request: Request, renames: dict[str, str], dropped: Sequence[str]
+    received: Request, renames: dict[str, str], dropped: Sequence[str]
 ) -> list[tuple[str, str]]:
     """The query string in the contract's terms (`tags=a&tags=b` -> `tag__in=a,b`)."""
     result: list[tuple[str, str]] = []
     grouped: dict[str, list[str]] = {}
-    query = request.query_string.decode("latin-1")
+    query = received.query_string.decode("latin-1")
     for key, value in parse_qsl(query, keep_blank_values=True):
         if key in dropped:
             continue

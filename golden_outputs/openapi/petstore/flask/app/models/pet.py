@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -15,5 +15,5 @@ class Pet(Base):
     __tablename__ = "pet"
 
     id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String())
-    tag: Mapped[str | None] = mapped_column(String())
+    name: Mapped[str] = mapped_column(Text())
+    tag: Mapped[str | None] = mapped_column(Text())

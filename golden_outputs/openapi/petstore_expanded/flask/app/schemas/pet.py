@@ -18,7 +18,7 @@ class PetBase(WriteSchema):
 class PetCreate(PetBase):
     """The body of `POST /pets`."""
 
-    id: int
+    id: int | None = None
 
 
 class PetReplace(PetBase):

@@ -42,7 +42,7 @@ UPLOAD_CUSTOM_PLAYLIST_COVER_BODY = {"image/jpeg": bytes}
 def get_playlist(
     playlist_id: Annotated[str, Path()],
     market: Annotated[str | None, Query()] = None,
-    fields_: Annotated[str | None, Query(alias="fields")] = None,
+    fields: Annotated[str | None, Query()] = None,
     additional_types: Annotated[str | None, Query()] = None,
 ) -> Response:
     """Get Playlist."""
@@ -52,7 +52,7 @@ def get_playlist(
         200,
         playlist_id=playlist_id,
         market=market,
-        fields_=fields_,
+        fields=fields,
         additional_types=additional_types,
     )
 
@@ -87,7 +87,7 @@ def change_playlist_details(
 def get_playlists_tracks(
     playlist_id: Annotated[str, Path()],
     market: Annotated[str | None, Query()] = None,
-    fields_: Annotated[str | None, Query(alias="fields")] = None,
+    fields: Annotated[str | None, Query()] = None,
     limit: Annotated[int | None, Query(ge=1, le=100)] = None,
     offset: Annotated[int | None, Query()] = None,
     additional_types: Annotated[str | None, Query()] = None,
@@ -99,7 +99,7 @@ def get_playlists_tracks(
         200,
         playlist_id=playlist_id,
         market=market,
-        fields_=fields_,
+        fields=fields,
         limit=limit,
         offset=offset,
         additional_types=additional_types,
@@ -185,7 +185,7 @@ def remove_tracks_playlist(
 def get_playlists_items(
     playlist_id: Annotated[str, Path()],
     market: Annotated[str | None, Query()] = None,
-    fields_: Annotated[str | None, Query(alias="fields")] = None,
+    fields: Annotated[str | None, Query()] = None,
     limit: Annotated[int | None, Query(ge=1, le=50)] = None,
     offset: Annotated[int | None, Query()] = None,
     additional_types: Annotated[str | None, Query()] = None,
@@ -197,7 +197,7 @@ def get_playlists_items(
         200,
         playlist_id=playlist_id,
         market=market,
-        fields_=fields_,
+        fields=fields,
         limit=limit,
         offset=offset,
         additional_types=additional_types,

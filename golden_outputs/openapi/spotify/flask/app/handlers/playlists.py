@@ -18,7 +18,7 @@ def get_playlist(
     *,
     playlist_id: str,
     market: str | None = None,
-    fields_: str | None = None,
+    fields: str | None = None,
     additional_types: str | None = None,
 ) -> Any:
     """GET /playlists/{playlist_id}: Get Playlist."""
@@ -38,7 +38,7 @@ def get_playlists_tracks(
     *,
     playlist_id: str,
     market: str | None = None,
-    fields_: str | None = None,
+    fields: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
     additional_types: str | None = None,
@@ -81,7 +81,7 @@ def get_playlists_items(
     *,
     playlist_id: str,
     market: str | None = None,
-    fields_: str | None = None,
+    fields: str | None = None,
     limit: int | None = None,
     offset: int | None = None,
     additional_types: str | None = None,

@@ -23,8 +23,8 @@ def upgrade() -> None:
         sa.Column(
             "id", sa.Integer(), primary_key=True, autoincrement=False, nullable=False
         ),
-        sa.Column("name", sa.String(), nullable=False),
-        sa.Column("tag", sa.String(), nullable=True),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("tag", sa.Text(), nullable=True),
     )
 
 

@@ -20,10 +20,10 @@ def upgrade() -> None:
     """Create every table."""
     op.create_table(
         "pet",
-        sa.Column("name", sa.String(), nullable=False),
-        sa.Column("tag", sa.String(), nullable=True),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("tag", sa.Text(), nullable=True),
         sa.Column(
-            "id", sa.Integer(), primary_key=True, autoincrement=False, nullable=False
+            "id", sa.Integer(), primary_key=True, autoincrement=True, nullable=False
         ),
     )
 
