@@ -25,8 +25,8 @@ MODEL_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "Base", "Mapped", "mapped_column", "text", "FetchedValue", "ForeignKey",
     "ForeignKeyConstraint", "PrimaryKeyConstraint", "UniqueConstraint", "CheckConstraint", "Enum", "ARRAY",
     "Integer", "SmallInteger", "BigInteger", "String", "Text", "Boolean", "Float", "Numeric", "Date",
-    "DateTime", "Time", "Interval", "Uuid", "JSON", "LargeBinary", "NullType", "UuidText", "Money",
-    "Served", "sa", "sqlalchemy",
+    "DateTime", "Time", "Interval", "Uuid", "JSON", "LargeBinary", "NullType", "UuidText", "AsText",
+    "AsNumber", "AsWkt", "sa", "sqlalchemy",
 })
 SCHEMA_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "AnyText", "ClassVar", "Field", "LocalDateTime", "LocalTime", "ReadSchema", "WriteSchema",
