@@ -29,7 +29,6 @@ KINDS = {
     ("app", "routes"): ("ROUTE_MODULE", naming.ROUTE_MODULE),
     ("app", "operations"): ("OPERATION_MODULE", naming.OPERATION_MODULE),
     ("app", "handlers"): ("OPERATION_MODULE", naming.OPERATION_MODULE),
-    ("app", "components.py"): ("MODEL_RESERVED", naming.MODEL_RESERVED),
 }
 
 
@@ -74,6 +73,19 @@ def _own_names(source: str, kind: tuple[str, ...]) -> set[str]:
     return {name for name in names if MARK not in name.lower() and not name.startswith("_")}
 
 
+def _components(source: str) -> list[str]:
+    """The models module of a description: its own class-like names must be in MODEL_RESERVED (model
+    class names avoid them), the builtins its class bodies read in RESERVED_MODEL_FIELDS (fields do)."""
+    tree = ast.parse(source)
+    own = {name for name in _bound(tree.body) if name[:1].isupper() and MARK not in name.lower()}
+    read = {name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+            for name in _typed_or_called(node.body) & BUILTINS}
+    return [f"{name!r} is missing from naming.MODEL_RESERVED" for name in sorted(own - naming.MODEL_RESERVED)] + [
+        f"{name!r} is missing from naming.RESERVED_MODEL_FIELDS"
+        for name in sorted(read - naming.RESERVED_MODEL_FIELDS)
+    ]
+
+
 def _check(spec: Spec, targets: tuple[str, ...] = ("fastapi", "flask")) -> list[str]:
     found = []
     marked = _marked(spec)
@@ -83,6 +95,9 @@ def _check(spec: Spec, targets: tuple[str, ...] = ("fastapi", "flask")) -> list[
             for path, source in files.items():
                 parts = tuple(Path(path).parts)
                 if not path.endswith(".py") or parts[-1] == "__init__.py" or parts[:2] not in KINDS:
+                    continue
+                if parts == ("app", "components.py"):
+                    found += [f"{target}/{path}: {problem}" for problem in _components(source)]
                     continue
                 if parts[:2] == ("app", "schemas") and parts[-1] == "base.py":
                     continue
