@@ -339,6 +339,34 @@ def install_project(project_dir: Path, label: str | None = None) -> Path:
     return python
 
 
+def dependency_python(project_dir: Path, label: str | None = None) -> Path:
+    """The python of a virtual environment holding a project's dependencies (and test extra) but not the
+    project: shared by every project of the same pins, under .cache/venvs/<hash of the pins>/.
+
+    A project runs from its own folder there (`python -m pytest`, `python -m app` put it on sys.path): the
+    property test's many small projects need one install per pin list, not one each.
+    """
+    requirements = project_requirements(project_dir)
+    requirements = [r for r in requirements if not r.startswith(("hatchling", "setuptools"))]
+    key = hashlib.sha256(("\n".join(requirements) + _interpreter_tag()).encode()).hexdigest()[:16]
+    venv = CACHE / "venvs" / key
+    python = venv / "bin" / "python"
+    with _locked(CACHE / "venvs" / f".{key}.lock"):
+        if (venv / "COMPLETE").exists():
+            return python
+        house = wheelhouse(requirements)
+        shutil.rmtree(venv, ignore_errors=True)
+        listing = venv.parent / f".{key}.txt"
+        listing.write_text("\n".join(requirements) + "\n", encoding="utf-8")
+        with timed(f"{label or key}: dependencies (pip)"):
+            _run([_base_python(), "-m", "venv", str(venv)], "python -m venv")
+            _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-index",
+                  "--find-links", str(house), "-r", str(listing)], "pip install", {**os.environ,
+                                                                                   "PIP_CONFIG_FILE": os.devnull})
+        (venv / "COMPLETE").write_text("\n".join(requirements), encoding="utf-8")
+    return python
+
+
 # -- running it -----------------------------------------------------------------------------------------
 
 

@@ -107,7 +107,7 @@ def _probe_collection(client: httpx.Client, collection: Collection, report: Repo
             report.check(response, (200, 422), f"sort {order}")
         value = _filter_value(rows[0][name])
         if value is not None:
-            response = client.get(collection.path, params={name: value, "limit": 3})
+            response = client.get(collection.path, params={f"{name}__eq": value, "limit": 3})
             if report.check(response, (200, 422), f"filter {name}") and response.status_code == 200:
                 if not response.json()["items"]:
                     report.failures.append(f"filter {name}={value!r} on {collection.path} found no row")
