@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codegen import __version__, cache  # cache first: it notes the code this process loads
-from codegen.errors import CodegenError, SourceError
+from codegen.errors import CodegenError, SourceError, SpecError
 from codegen.spec.io import read_spec
 from codegen.spec.model import Resource, Spec
 
@@ -71,6 +71,12 @@ def _reflect(
 
         return reflect_openapi(source, name=name)
     spec = read_spec(path)
+    from codegen.naming import misnamed
+
+    problems = misnamed(spec)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SpecError(f"{source}: {problems[0]}{more}")
     return _select(spec, include or [], exclude or [], name)
 
 

@@ -201,13 +201,20 @@ def _drop_statement(dialect: str, name: str) -> str:
     return f"DROP DATABASE IF EXISTS {_quote(dialect, name)}{force}"
 
 
+def _drop(conn: Any, dialect: str, name: str) -> None:
+    """Drop database `name`; on MariaDB also when tables of another database refer to its own."""
+    if dialect == "mariadb":
+        conn.execute(text("SET FOREIGN_KEY_CHECKS = 0"))
+    conn.execute(text(_drop_statement(dialect, name)))
+
+
 def create_database(dialect: str, name: str) -> str:
     """A fresh, empty database `name` (dropped first if it exists); returns its URL."""
     _drop_stale_databases(dialect)
     engine = _admin_engine(dialect)
     try:
         with engine.connect() as conn:
-            conn.execute(text(_drop_statement(dialect, name)))
+            _drop(conn, dialect, name)
             if dialect == "postgresql":
                 conn.execute(text(f"CREATE DATABASE {_quote(dialect, name)} "
                                   "ENCODING 'UTF8' TEMPLATE template0"))
@@ -226,7 +233,7 @@ def drop_database(dialect: str, name: str) -> None:
     engine = _admin_engine(dialect)
     try:
         with engine.connect() as conn:
-            conn.execute(text(_drop_statement(dialect, name)))
+            _drop(conn, dialect, name)
     finally:
         engine.dispose()
     if (dialect, name) in _created_databases:
@@ -249,7 +256,7 @@ def _drop_stale_databases(dialect: str) -> None:
             for (name,) in conn.execute(text(query)).all():
                 match = pattern.match(name)
                 if match and int(match[1]) != os.getpid() and not _pid_alive(int(match[1])):
-                    conn.execute(text(_drop_statement(dialect, name)))
+                    _drop(conn, dialect, name)
     finally:
         engine.dispose()
 
@@ -618,6 +625,49 @@ def load_hostile(dialect: str) -> str:
     return url
 
 
+# -- the large schema ----------------------------------------------------------------------------------
+
+LARGE_SCRIPT = Path(__file__).parent / "fixtures" / "large" / "postgresql.sql"
+_SCHEMA_STATEMENT = re.compile(r'^CREATE SCHEMA "((?:[^"]|"")+)";$', re.MULTILINE)
+# Rows of every table, view and materialized view of the given schemas, in one query.
+_RELATION_ROWS = (
+    "SELECT n.nspname, c.relname, (xpath('/row/c/text()', query_to_xml(format("
+    "'SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::int"
+    " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE c.relkind IN ('r', 'v', 'm') AND n.nspname = ANY(:schemas) ORDER BY 1, 2"
+)
+
+
+def large_schemas() -> list[str]:
+    """The schemas to reflect of the large database: public and those its script creates."""
+    script = LARGE_SCRIPT.read_text(encoding="utf-8")
+    return ["public", *(name.replace('""', '"') for name in _SCHEMA_STATEMENT.findall(script))]
+
+
+def relation_rows(url: str, schemas: list[str]) -> dict[str, int]:
+    """Rows per `schema.name` of every table, view and materialized view of `schemas` (PostgreSQL)."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(_RELATION_ROWS), {"schemas": schemas}).all()
+    finally:
+        engine.dispose()
+    return {f"{schema}.{name}": int(count) for schema, name, count in rows}
+
+
+def load_large(dialect: str) -> str:
+    """The large schema (tests/fixtures/large/postgresql.sql, 8 schemas, 400+ tables), rows in each."""
+    if dialect != "postgresql":
+        raise LoadError(f"the large schema is PostgreSQL only (tests/fixtures/large/postgresql.sql); "
+                        f"there is none for {dialect}")
+    url = create_database(dialect, database_name("large"))
+    run_script(dialect, url, LARGE_SCRIPT.read_text(encoding="utf-8"))
+    empty = [name for name, rows in relation_rows(url, large_schemas()).items() if rows == 0]
+    if empty:
+        raise LoadError(f"large schema: tables or views without rows: {empty}")
+    return url
+
+
 def load_empty(dialect: str) -> str:
     """A database (or SQLite file) with no tables at all."""
     if dialect == "sqlite":
@@ -632,5 +682,6 @@ LOADERS: dict[str, Callable[[str], str]] = {
     "sakila": load_sakila,
     "hard": load_hard,
     "hostile": load_hostile,
+    "large": load_large,
     "empty": load_empty,
 }

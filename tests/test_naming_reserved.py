@@ -135,3 +135,16 @@ def test_package_modules_bind_only_reserved_names() -> None:
             name for name in _bound(ast.parse(source).body) if MARK in name.lower()
         }
     assert not {name.split(".")[0] for name in naming.MODULE_FILES} & naming.KEYWORDS
+
+
+def test_a_hand_edited_name_generated_code_uses_is_refused(tmp_path: Path) -> None:
+    from codegen.errors import SpecError
+    from codegen.spec.io import dump_spec
+
+    spec = api.reflect(databases.sqlite_file(tmp_path / "db.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)"))
+    fields = [f.model_copy(update={"attribute": "text"}) if f.name == "x" else f for f in spec.resources[0].fields]
+    edited = spec.model_copy(update={"resources": [spec.resources[0].model_copy(update={"fields": fields})]})
+    path = tmp_path / "spec.yaml"
+    path.write_text(dump_spec(edited), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"spec.yaml: /resources/0/fields/1/attribute: 'text' is a name generated"):
+        api.reflect(str(path))

@@ -153,6 +153,41 @@ def operation_tests(spec: Spec, models: Mapping[str, Any]) -> list[Context]:
     return tests
 
 
+# Keys no test row has, tried in turn against the item path parameter's schema (its pattern, lengths).
+_MISSING_STRINGS = ("missing", "zzzz", "0", "9999", "ffffffff-ffff-ffff-ffff-ffffffffffff", "Z" * 24,
+                    "0" * 24, "f" * 24, "x", "missing-key-0")
+
+
+def _missing_key(operations: list[Operation], models: Mapping[str, Any], default: str) -> str | None:
+    """The item path suffix of the 404 test: a key the item path parameter's schema accepts (so that
+    the answer is 404, not 422), or None when no candidate fits (the test then skips)."""
+    get = next((o for o in operations if o.crud == "get"), None)
+    params = [p for p in get.parameters if p.location == "path"] if get else []
+    if len(params) != 1:
+        return default
+    schema = deref(params[0].schema_, models)
+    kinds = [k for k in types_of(schema) if k != "null"]
+    if kinds and kinds[0] in ("integer", "number"):
+        high = schema.get("maximum", schema.get("exclusiveMaximum", 2147483647) - 1)
+        low = schema.get("minimum", schema.get("exclusiveMinimum", -(2**31)) + 1)
+        return f"/{int(high) - 1}" if int(high) - 1 >= low else None
+    if schema.get("format") == "uuid":
+        return "/ffffffff-ffff-ffff-ffff-ffffffffffff"
+    pattern = schema.get("pattern")
+    for candidate in _MISSING_STRINGS:
+        length_ok = schema.get("minLength", 0) <= len(candidate) <= schema.get("maxLength", 10**6)
+        if length_ok and (not isinstance(pattern, str) or _searches(pattern, candidate)):
+            return "/" + candidate
+    return None
+
+
+def _searches(pattern: str, value: str) -> bool:
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return False
+
+
 def add_api_context(spec: Spec, context: Context) -> Context:
     """`api`, `operation_groups` and each resource's `api`: null and empty for a database project."""
     context["operation_groups"] = []
@@ -173,6 +208,7 @@ def add_api_context(spec: Spec, context: Context) -> Context:
         entry = by_name[resource.name]
         entry["api"] = resource_routes(spec, resource, builder, target, served.get(resource.name, []))
         entry["sample"]["fields"] = _described_sample(resource, entry["sample"]["fields"], builder.models)
+        entry["missing_path"] = _missing_key(served.get(resource.name, []), builder.models, entry["missing_path"])
     context["operation_groups"] = Operations(spec, builder, target).groups()
     shapes = error_shapes(spec, builder.models)
     context["api"] = {

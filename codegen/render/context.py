@@ -25,9 +25,13 @@ HEADER_COMMAND = "codegen regenerate ."
 Context = dict[str, Any]
 
 
-def _quoted_table(resource: Resource, column: str) -> str:
-    table = f"{resource.db_schema}.{resource.table}" if resource.db_schema else resource.table
-    return f"{table}.{column}"
+def _target(resource: Resource, column: str) -> str:
+    """A foreign key's target as SQLAlchemy takes it: `"schema.table.column"`, or the names one by one
+    (`("table", "a.b")`) where a name holds a dot and the dotted form would be ambiguous."""
+    names = [resource.db_schema, resource.table, column] if resource.db_schema else [resource.table, column]
+    if any("." in name for name in names if name):
+        return "(" + ", ".join(py_str(name) for name in names if name is not None) + ")"
+    return py_str(".".join(name for name in names if name))
 
 
 def item_key(resource: Resource) -> list[Field]:
@@ -63,14 +67,14 @@ class _Model:
             if relation.kind != "many_to_one":
                 continue
             target = self.spec.resource(relation.target)
-            remote = [_quoted_table(target, target.field(name).column) for name in relation.target_fields]
+            remote = [_target(target, target.field(name).column) for name in relation.target_fields]
             on_delete = f", ondelete={py_str(relation.on_delete)}" if relation.on_delete else ""
             if len(relation.fields) == 1 and relation.fields[0] not in inline:
-                inline[relation.fields[0]] = f"ForeignKey({py_str(remote[0])}{on_delete})"
+                inline[relation.fields[0]] = f"ForeignKey({remote[0]}{on_delete})"
                 self.imports.add("sqlalchemy", "ForeignKey")
             else:
                 local = ", ".join(py_str(self.resource.field(n).column) for n in relation.fields)
-                targets = ", ".join(py_str(r) for r in remote)
+                targets = ", ".join(remote)
                 constraints.append(f"ForeignKeyConstraint([{local}], [{targets}]{on_delete})")
                 self.imports.add("sqlalchemy", "ForeignKeyConstraint")
         return inline, constraints
