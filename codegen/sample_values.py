@@ -127,8 +127,13 @@ def helpers() -> ModuleType:
 
 def evaluate(expr: str, n: int) -> Any:
     """The value of a sample expression for counter `n`, as the generated tests compute it."""
-    names = {name: getattr(helpers(), name) for name in helper_names(expr)}
-    return eval(expr, {"__builtins__": {}}, {**names, "n": n})  # noqa: S307 - our own expressions
+    code, names = _compiled(expr)
+    return eval(code, {"__builtins__": {}}, {**names, "n": n})  # noqa: S307 - our own expressions
+
+
+@cache
+def _compiled(expr: str) -> tuple[Any, dict[str, Any]]:
+    return compile(expr, "<sample>", "eval"), {name: getattr(helpers(), name) for name in helper_names(expr)}
 
 
 def helper_names(expr: str) -> list[str]:
@@ -151,6 +156,7 @@ def checked_columns(sql: str, columns: list[str]) -> set[str]:
     return {column for column in columns if column.lower() in named}
 
 
+@cache
 def injective(expr: str, counters: range) -> bool:
     """True when the expression gives a different value for every counter of `counters`."""
     values = [repr(evaluate(expr, n)) for n in counters]

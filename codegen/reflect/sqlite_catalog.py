@@ -394,13 +394,16 @@ def _declared_type(declared: str) -> TypeInfo | None:
     return TypeInfo(LogicalType.UNKNOWN, declared, exact=False)
 
 
-# Declared names SQLite's affinity rules read right: integers, text, reals, blobs under their usual names.
-_AFFINITY_NAMES = re.compile(
-    r"^(?:UNSIGNED )?(?:TINY|SMALL|MEDIUM|BIG)?INT(?:EGER)?\d*(?: UNSIGNED)?"
-    r"|(?:VARYING |NATIVE )?CHARACTER(?: VARYING)?|N?VARCHAR\d*|N?CHAR|N?TEXT|CLOB|STRING"
-    r"|REAL|DOUBLE(?: PRECISION)?|FLOAT\d*|BLOB|(?:VAR)?BINARY$",
-    re.IGNORECASE,
-)
+# A declared name whose SQLite affinity matches what its words say: an integer word (`BIGINT`, `INT8`),
+# a text word (`VARCHAR`, `BLOB SUB_TYPE TEXT`), a real or a blob one. `POINT`, `INTERVAL` and
+# `INT4RANGE` hold `INT` (integer affinity) but name no integer.
+_INTEGER_WORD = re.compile(r"^(?:TINY|SMALL|MEDIUM|BIG)?INT(?:EGER)?\d*$")
+_OTHER_WORDS = re.compile(r"CHAR|CLOB|TEXT|STRING|^REAL|^FLOA|^DOUB|^BLOB|BINARY$")
+
+
+def _named_as_its_affinity(declared: str) -> bool:
+    words = re.findall(r"[A-Z0-9_]+", declared.upper())
+    return any(_INTEGER_WORD.match(word) or _OTHER_WORDS.search(word) for word in words)
 
 
 def _recover_declared_types(rows: Pragma, known: set[str], table: TableInfo) -> None:
@@ -416,7 +419,7 @@ def _recover_declared_types(rows: Pragma, known: set[str], table: TableInfo) -> 
             continue
         if column.type.type is LogicalType.DECIMAL:
             column.type = _declared_type(base) or column.type
-        elif not _AFFINITY_NAMES.fullmatch(base) and column.type.type is not LogicalType.UNKNOWN:
+        elif not _named_as_its_affinity(base) and column.type.type is not LogicalType.UNKNOWN:
             column.type = _declared_type(base) or TypeInfo(LogicalType.UNKNOWN, base, exact=False)
 
 

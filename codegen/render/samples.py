@@ -128,7 +128,7 @@ class _Planner:
         }
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _distinct(expr: str) -> bool:
     """True when the expression's values differ for every counter a test session reaches."""
     return "n" in expr and injective(expr, SESSION_COUNTERS)

@@ -12,11 +12,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from app.query import CONFLICT, NotFound, QueryError, value_problem
+from app.query import NotFound, QueryError, database_problem
 from app.representation import Refused
 
 PROBLEM = "application/problem+json"
@@ -124,26 +124,18 @@ async def _on_http(request: Request, exc: HTTPException) -> JSONResponse:
     return problem(exc.status_code, detail, **headers)
 
 
-async def _on_integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
-    return problem(409, CONFLICT)
-
-
 async def _on_database(_request: Request, exc: DBAPIError) -> JSONResponse:
-    detail = value_problem(exc)
-    if detail is not None:
+    status, detail = database_problem(exc)
+    if status == 422:
         return problem(422, detail, [{"loc": [], "msg": detail}])
-    logger.error("database error: %s", type(exc.orig).__name__)
-    return problem(500, "internal error")
+    if status >= 500:
+        logger.error("database error: %s", type(exc.orig).__name__)
+    return problem(status, detail)
 
 
 async def _on_overflow(_request: Request, _exc: OverflowError) -> JSONResponse:
     # A number the database driver cannot bind (SQLite: beyond 64 bits).
     return problem(422, OUT_OF_RANGE, [{"loc": [], "msg": OUT_OF_RANGE}])
-
-
-async def _on_operational(_request: Request, exc: OperationalError) -> JSONResponse:
-    logger.error("database error: %s", type(exc.orig).__name__)
-    return problem(503, "the database is not available")
 
 
 async def _on_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -203,8 +195,6 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _on_not_found)
     app.add_exception_handler(Refused, _on_refused)
     app.add_exception_handler(HTTPException, _on_http)
-    app.add_exception_handler(IntegrityError, _on_integrity)
-    app.add_exception_handler(OperationalError, _on_operational)
     app.add_exception_handler(DBAPIError, _on_database)
     app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(Exception, _on_error)

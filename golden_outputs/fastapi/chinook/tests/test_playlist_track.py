@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
@@ -21,7 +22,9 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return PATH + "".join(f"/{row[name]}" for name in ("playlist_id", "track_id"))
+    return PATH + "".join(
+        "/" + quote(str(row[name]), safe="") for name in ("playlist_id", "track_id")
+    )
 
 
 def test_list_answers_a_page(client: TestClient) -> None:
@@ -83,7 +86,7 @@ def test_filter_and_sort(client: TestClient) -> None:
     found = [item[KEY] for item in body["items"]]
     assert found == sorted(found, reverse=True)
     assert set(keys) <= set(found)
-    exact = client.get(PATH, params={KEY: str(keys[0])}).json()
+    exact = client.get(PATH, params={f"{KEY}__eq": str(keys[0])}).json()
     assert exact["total"] >= 1
     assert all(item[KEY] == keys[0] for item in exact["items"])
 
@@ -111,6 +114,7 @@ def test_bad_bodies_are_422(client: TestClient) -> None:
 
 def test_etag_and_a_stale_if_match(client: TestClient) -> None:
     response = client.post(PATH, json=new_playlist_track(client))
+    assert response.status_code == 201, response.text
     row, tag = response.json(), response.headers["etag"]
     assert client.get(_item_path(row)).headers["etag"] == tag
     unchanged = client.get(_item_path(row), headers={"If-None-Match": tag})
@@ -131,36 +135,29 @@ def test_bulk_create_is_all_or_nothing(client: TestClient) -> None:
     bad = client.post(PATH, json=[bodies[2], {**bodies[2], "no_such_field": 1}])
     assert bad.status_code == 422, bad.text
     assert bad.json()["errors"][0]["loc"][:2] == ["body", 1]
-    twice = client.post(PATH, json=[bodies[2], bodies[2]])
-    assert twice.status_code == 409, twice.text
-    assert twice.json()["errors"][0]["loc"] == ["body", 1]
     assert client.get(PATH, params={"limit": 0}).json()["total"] == total
-
-
-def test_duplicate_is_409(client: TestClient) -> None:
-    body = new_playlist_track(client)
-    create(client, PATH, body)
-    response = client.post(PATH, json=body)
-    assert response.status_code == 409, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 def test_expand_and_nested_playlist(client: TestClient) -> None:
     row = create(client, PATH, new_playlist_track(client))
-    params = {"expand": "playlist", KEY: str(row[KEY])}
+    params = {"expand": "playlist", f"{KEY}__eq": str(row[KEY])}
     item = client.get(PATH, params=params).json()["items"][0]
     assert item["playlist"]["playlist_id"] == row["playlist_id"]
-    nested = "/playlist" + "".join(f"/{row[name]}" for name in ("playlist_id",))
+    names = ("playlist_id",)
+    nested = "/playlist" + "".join(
+        "/" + quote(str(row[name]), safe="") for name in names
+    )
     children = client.get(nested + "/playlist-track").json()
     assert row in children["items"]
 
 
 def test_expand_and_nested_track(client: TestClient) -> None:
     row = create(client, PATH, new_playlist_track(client))
-    params = {"expand": "track", KEY: str(row[KEY])}
+    params = {"expand": "track", f"{KEY}__eq": str(row[KEY])}
     item = client.get(PATH, params=params).json()["items"][0]
     assert item["track"]["track_id"] == row["track_id"]
-    nested = "/track" + "".join(f"/{row[name]}" for name in ("track_id",))
+    names = ("track_id",)
+    nested = "/track" + "".join("/" + quote(str(row[name]), safe="") for name in names)
     children = client.get(nested + "/playlist-track").json()
     assert row in children["items"]
 

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect
 
-from app.db import Base, get_engine, get_sessionmaker
+from app.db import get_engine, get_sessionmaker
 from app.main import create_app
 from app import models  # noqa: F401 - importing the models registers them on Base
 from app.settings import get_settings
 from tests.credentials import ENVIRONMENT, READ, WRITE
-from tests.tables import drop_tables
+from tests.tables import clashes, create_tables, drop_tables, scratch_environment
 
 SQLITE_OK = True
 
@@ -34,18 +33,18 @@ def _database_url(tmp: Path) -> str:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     """The app on a database holding every table, empty; the tables are dropped afterwards."""
-    os.environ["DATABASE_URL"] = _database_url(tmp_path_factory.mktemp("db"))
+    os.environ.update(scratch_environment(_database_url(tmp_path_factory.mktemp("db"))))
     os.environ.update(ENVIRONMENT)
     for cached in (get_settings, get_engine, get_sessionmaker):
         cached.cache_clear()
     engine = get_engine()
-    existing = set(inspect(engine).get_table_names())
-    clashes = sorted(existing & {table.name for table in Base.metadata.tables.values()})
-    if clashes:
-        found = ", ".join(clashes)
-        pytest.exit(f"TEST_DATABASE_URL must be an empty database; it has {found}", 2)
-    Base.metadata.create_all(engine)
+    found = clashes(engine)
+    if found:
+        pytest.exit(
+            f"TEST_DATABASE_URL must be an empty database; it has {', '.join(found)}", 2
+        )
     try:
+        create_tables(engine)
         yield create_app()
     finally:
         if engine.dialect.name != "sqlite":  # the SQLite file is thrown away

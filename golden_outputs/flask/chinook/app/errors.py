@@ -9,10 +9,10 @@ from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from app.query import CONFLICT, NotFound, QueryError, value_problem
+from app.query import NotFound, QueryError, database_problem
 from app.representation import Refused
 
 PROBLEM = "application/problem+json"
@@ -108,26 +108,18 @@ def _on_http(exc: HTTPException) -> Response:
     return problem(status, HTTPStatus(status).phrase, headers=headers)
 
 
-def _on_integrity(exc: IntegrityError) -> Response:
-    return problem(409, CONFLICT)
-
-
 def _on_database(exc: DBAPIError) -> Response:
-    detail = value_problem(exc)
-    if detail is not None:
+    status, detail = database_problem(exc)
+    if status == 422:
         return problem(422, detail, [{"loc": [], "msg": detail}])
-    logger.error("database error: %s", type(exc.orig).__name__)
-    return problem(500, "internal error")
+    if status >= 500:
+        logger.error("database error: %s", type(exc.orig).__name__)
+    return problem(status, detail)
 
 
 def _on_overflow(_exc: OverflowError) -> Response:
     # A number the database driver cannot bind (SQLite: beyond 64 bits).
     return problem(422, OUT_OF_RANGE, [{"loc": [], "msg": OUT_OF_RANGE}])
-
-
-def _on_operational(exc: OperationalError) -> Response:
-    logger.error("database error: %s", type(exc.orig).__name__)
-    return problem(503, "the database is not available")
 
 
 def _on_error(exc: Exception) -> Response:
@@ -141,8 +133,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(NotFound, _on_not_found)
     app.register_error_handler(Refused, _on_refused)
     app.register_error_handler(HTTPException, _on_http)
-    app.register_error_handler(IntegrityError, _on_integrity)
-    app.register_error_handler(OperationalError, _on_operational)
     app.register_error_handler(DBAPIError, _on_database)
     app.register_error_handler(OverflowError, _on_overflow)
     app.register_error_handler(Exception, _on_error)

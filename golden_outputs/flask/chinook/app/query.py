@@ -16,7 +16,7 @@ from types import NoneType, UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from urllib.parse import quote
 
-from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 from pydantic.fields import FieldInfo
 from sqlalchemy import (
     ColumnElement,
@@ -26,12 +26,11 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
-    inspect,
     literal,
     select,
     tuple_,
 )
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.types import NullType
 from sqlalchemy.orm import Session
 
@@ -65,6 +64,7 @@ TEXT_OPERATORS = frozenset({"like", "ilike"})
 MAX_PATTERN = 50_000
 OPERATORS = (*COMPARISONS, "in", "like", "ilike", "isnull")
 _BOOL = TypeAdapter(bool)
+_QUERY_VALUES = ConfigDict(val_json_bytes="base64")
 CONFLICT = "the change conflicts with a unique, foreign-key or check constraint"
 Body = TypeVar("Body", bound=BaseModel)
 
@@ -88,12 +88,45 @@ _VALUE_STATES = frozenset(
 )
 
 
+# MySQL and MariaDB error numbers (the driver's first argument) that PyMySQL files under no exception
+# class of their kind: a CHECK that failed, a value its column cannot take.
+_MYSQL_CONFLICTS = frozenset({3819, 4025})
+_MYSQL_VALUES = frozenset({1264, 1265, 1292, 1366, 1406, 3140, 4078})
+
+
+def _mysql_error(exc: DBAPIError) -> int | None:
+    args = getattr(exc.orig, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def is_conflict(exc: DBAPIError) -> bool:
+    """True for a unique, foreign-key or check violation (409)."""
+    return isinstance(exc, IntegrityError) or _mysql_error(exc) in _MYSQL_CONFLICTS
+
+
 def value_problem(exc: DBAPIError) -> str | None:
     """The 422 detail of an error about a value its column cannot take, else None."""
     state = getattr(exc.orig, "sqlstate", None)
-    if isinstance(exc, DataError) or state in _VALUE_STATES:
+    if (
+        isinstance(exc, DataError)
+        or state in _VALUE_STATES
+        or _mysql_error(exc) in _MYSQL_VALUES
+    ):
         return "a value does not fit the type or size of its column"
     return None
+
+
+def database_problem(exc: DBAPIError) -> tuple[int, str]:
+    """The status and detail a database error answers: 409 for a violated constraint, 422 for a value
+    its column cannot take, 503 when the database does not answer (or cancelled a statement), else 500.
+    """
+    if is_conflict(exc):
+        return 409, CONFLICT
+    if (detail := value_problem(exc)) is not None:
+        return 422, detail
+    if isinstance(exc, OperationalError):
+        return 503, "the database is not available"
+    return 500, "internal error"
 
 
 class NotFound(LookupError):
@@ -124,8 +157,8 @@ class Column:
 
     @cached_property
     def adapter(self) -> TypeAdapter[Any]:
-        """Parses query-string values with the field's own type."""
-        return TypeAdapter(self.annotation)
+        """Parses query-string values with the field's own type (binary as base64, as answered)."""
+        return TypeAdapter(self.annotation, config=_QUERY_VALUES)
 
     @property
     def text(self) -> bool:
@@ -387,7 +420,17 @@ class RowWriter:
 
     @staticmethod
     def _validated(model: type[BaseModel], row: Any) -> dict[str, Any]:
-        validated = model.model_validate(row, from_attributes=True)
+        # By the row's keys, not its attributes: a column may be named `t`, `count` or `index`.
+        values = dict(row._mapping)
+        try:
+            validated = model.model_validate(values)
+        except ValidationError:
+            # A value its column's type does not describe (SQLite keeps whatever was written): answered
+            # as it is, or as its text, rather than failing the whole page.
+            raw = model.model_construct(**values)
+            return raw.model_dump(
+                mode="json", by_alias=True, warnings=False, fallback=str
+            )
         return validated.model_dump(mode="json", by_alias=True)
 
 
@@ -467,13 +510,15 @@ class Resource:
 
     @cached_property
     def tie_breaker(self) -> tuple[Any, ...]:
-        """The key (or every column): it makes every sort order total, pages stable."""
-        names = self.key or tuple(self.columns)
+        """The key (or every column that sorts): it makes sort orders total, pages stable."""
+        names = self.key or tuple(
+            n for n, column in self.columns.items() if column.ordered
+        )
         attributes = [
             self.columns[name].attribute if name in self.columns else name
             for name in names
         ]
-        return tuple(getattr(self.model, attribute) for attribute in attributes)
+        return tuple(getattr(self.model, attribute).asc() for attribute in attributes)
 
     def attribute(self, name: str) -> Any:
         """The model attribute of a JSON field name."""
@@ -796,7 +841,7 @@ class Resource:
         items: list[dict[str, Any]],
     ) -> None:
         keys = [
-            tuple(getattr(row, attribute) for attribute in relation.local)
+            tuple(row._mapping[attribute] for attribute in relation.local)
             for row in rows
         ]
         wanted = sorted({key for key in keys if None not in key}, key=repr)
@@ -811,7 +856,7 @@ class Resource:
             )
             for row in session.execute(select(*target.selected).where(match)).all():
                 found[
-                    tuple(getattr(row, attribute) for attribute in relation.remote)
+                    tuple(row._mapping[attribute] for attribute in relation.remote)
                 ] = target.dump(row)
         for key, item in zip(keys, items, strict=True):
             item[relation.name] = found.get(key)
@@ -901,12 +946,17 @@ class Resource:
     # -- writing -----------------------------------------------------------------------
 
     def _identity(self, instance: Any) -> tuple[Any, ...]:
-        state = inspect(instance)
-        if state.identity is not None:
-            return tuple(state.identity)
+        """The stored row's key, in the resource's key order (not the table's)."""
         return tuple(
             getattr(instance, self.columns[name].attribute) for name in self.key
         )
+
+    def _by_name(self, key: Sequence[Any]) -> dict[str, Any]:
+        """The key as the ORM takes it: by attribute, so that no key order can mix it up."""
+        return {
+            self.columns[name].attribute: value
+            for name, value in zip(self.key, key, strict=True)
+        }
 
     @staticmethod
     def _commit(session: Session) -> None:
@@ -924,9 +974,16 @@ class Resource:
         self._commit(session)
         return self.get_item(session, key)
 
+    def _new(self, values: dict[str, Any]) -> Any:
+        """A new row of attribute values; set one by one, since a column may be named `self`."""
+        instance = self.model()
+        for attribute, value in values.items():
+            setattr(instance, attribute, value)
+        return instance
+
     def create(self, session: Session, values: dict[str, Any]) -> dict[str, Any]:
         """Insert a row of attribute values: the stored row, server defaults filled."""
-        instance = self.model(**values)
+        instance = self._new(values)
         session.add(instance)
         session.flush()
         return self._stored(session, instance)
@@ -935,13 +992,13 @@ class Resource:
         self, session: Session, rows: Sequence[dict[str, Any]]
     ) -> list[dict[str, Any]]:
         """Insert rows in one transaction: all stored, or none and the bad row named."""
-        instances = [self.model(**values) for values in rows]
+        instances = [self._new(values) for values in rows]
         session.add_all(instances)
         try:
             session.flush()
         except DBAPIError as exc:
             session.rollback()
-            if isinstance(exc, IntegrityError) or value_problem(exc):
+            if is_conflict(exc) or value_problem(exc):
                 self._name_bad_row(session, rows)
             raise
         keys = [self._identity(instance) for instance in instances]
@@ -952,14 +1009,16 @@ class Resource:
         """Insert the rows one by one, roll back: the first refused one, 409 or 422."""
         try:
             for index, values in enumerate(rows):
-                instance = self.model(**values)
+                instance = self._new(values)
                 session.add(instance)
                 try:
                     session.flush()
-                except IntegrityError:
-                    error = {"loc": ["body", index], "msg": CONFLICT}
-                    raise Refused(409, f"row {index}: {CONFLICT}", [error]) from None
                 except DBAPIError as exc:
+                    if is_conflict(exc):
+                        error = {"loc": ["body", index], "msg": CONFLICT}
+                        raise Refused(
+                            409, f"row {index}: {CONFLICT}", [error]
+                        ) from None
                     if (detail := value_problem(exc)) is None:
                         raise
                     raise QueryError(
@@ -982,7 +1041,7 @@ class Resource:
             row = session.execute(locked, parameters).first()
             if row is not None:
                 conditions.hold(etag(self.dump(row)), safe=False)
-        instance = session.get(self.model, tuple(key))
+        instance = session.get(self.model, self._by_name(key))
         if instance is None:
             raise NotFound(
                 f"no {self.path.strip('/')} at {'/'.join(str(part) for part in key)}"

@@ -8,8 +8,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import WithJsonSchema
-from sqlalchemy import String
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Numeric, String, Text, cast
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.operators import OperatorType
+from sqlalchemy.types import TypeDecorator, UserDefinedType
 
 # A DATETIME or TIME column without a time zone holds local values, answered without an offset;
 # OpenAPI's `date-time` and `time` formats (RFC 3339) require one, so these say what is sent.
@@ -52,3 +55,99 @@ class UuidText(TypeDecorator[UUID]):
     def process_result_value(self, value: Any, dialect: Any) -> UUID | None:
         """Read back a UUID, whatever text form the row holds."""
         return None if value is None else UUID(str(value))
+
+
+class _Through(TypeDecorator[Any]):
+    """A column read, compared and sorted through an SQL expression of itself (a cast, a function)."""
+
+    impl: Any = Text
+    cache_ok = True
+
+    @staticmethod
+    def serve(column: Any) -> Any:
+        """The expression the API reads instead of the column."""
+        return cast(column, Text)
+
+    def column_expression(self, column: Any) -> Any:
+        """What a SELECT reads."""
+        return self.serve(column)
+
+    class comparator_factory(
+        TypeDecorator.Comparator[Any]
+    ):  # noqa: N801 - SQLAlchemy's name
+        """Filters and ORDER BY see the served expression too."""
+
+        def operate(self, op: OperatorType, *other: Any, **kwargs: Any) -> Any:
+            served = self.type.serve(self.expr)  # type: ignore[attr-defined]
+            return op(served, *other, **kwargs)
+
+        def reverse_operate(self, op: OperatorType, other: Any, **kwargs: Any) -> Any:
+            served = self.type.serve(self.expr)  # type: ignore[attr-defined]
+            return op(other, served, **kwargs)
+
+
+class AsText(_Through):
+    """A type the driver has no JSON-ready value for (xml, point, ranges, cube, a type SQLAlchemy does
+    not know): served as its text form, and filtered and sorted by it, where the type itself may have
+    no equality or ordering at all."""
+
+    cache_ok = True
+
+
+class _WellKnownText(FunctionElement[str]):
+    """A spatial value as its well-known text: ST_AsText on MariaDB and MySQL, its text elsewhere."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(_WellKnownText)
+def _text_of(element: _WellKnownText, compiler: Any, **kwargs: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kwargs)} AS TEXT)"
+
+
+@compiles(_WellKnownText, "mysql")
+def _wkt_of(element: _WellKnownText, compiler: Any, **kwargs: Any) -> str:
+    return f"ST_AsText({compiler.process(element.clauses, **kwargs)})"
+
+
+class _Geometry(UserDefinedType[Any]):
+    """MariaDB's and MySQL's GEOMETRY, which every spatial type is (for the tests' scratch tables)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kwargs: Any) -> str:
+        """The column type in DDL."""
+        return "GEOMETRY"
+
+
+class AsWkt(_Through):
+    """A MariaDB or MySQL spatial column, served, filtered and sorted as its well-known text
+    (`POINT(1 2)`)."""
+
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        """GEOMETRY where the database has it, text elsewhere."""
+        return dialect.type_descriptor(
+            _Geometry() if dialect.name == "mysql" else Text()
+        )
+
+    @staticmethod
+    def serve(column: Any) -> Any:
+        """The well-known text of the column."""
+        return _WellKnownText(column)
+
+
+class AsNumber(_Through):
+    """PostgreSQL's MONEY, which the driver answers as locale-formatted text (`$12.34`): served,
+    filtered and sorted as NUMERIC, written from a number (PostgreSQL casts NUMERIC to MONEY).
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    @staticmethod
+    def serve(column: Any) -> Any:
+        """The amount as NUMERIC."""
+        return cast(column, Numeric)

@@ -3,53 +3,17 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import itertools
 import json
-from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from flask.testing import FlaskClient
 
+from tests.values import decimal, moment, text
+
 COUNTER = itertools.count(1)
-EPOCH = datetime(2020, 1, 1, 12, 0, 0)
-
-
-def text(n: int, length: int | None = None) -> str:
-    """A string unique for `n`, at most `length` characters."""
-    value = f"v{n}"
-    return value[-length:] if length else value
-
-
-def day(n: int) -> str:
-    """A date unique for `n`."""
-    return (date(2020, 1, 1) + timedelta(days=n)).isoformat()
-
-
-def moment(n: int, tz: bool = False) -> str:
-    """A timestamp unique for `n`, with a UTC offset when the column keeps time zones."""
-    value = EPOCH + timedelta(minutes=n)
-    return (value.replace(tzinfo=timezone.utc) if tz else value).isoformat()
-
-
-def decimal(n: int, precision: int, scale: int) -> str:
-    """A decimal that fits NUMERIC(precision, scale), unique for small `n`."""
-    whole = n % (10 ** max(precision - scale, 0)) if precision > scale else 0
-    return str(Decimal(whole) + (Decimal(5) / Decimal(10) if scale else 0))
-
-
-def uuid(n: int) -> str:
-    """A UUID unique for `n`."""
-    return str(UUID(int=n))
-
-
-def blob(n: int) -> str:
-    """Binary content, base64-encoded as the API expects."""
-    return base64.b64encode(f"b{n}".encode()).decode()
 
 
 def create(client: FlaskClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -74,9 +38,9 @@ def walk(
     return rows
 
 
-def csv_table(text: str) -> list[list[str]]:
+def csv_table(document: str) -> list[list[str]]:
     """The rows of a CSV document, header row first."""
-    return list(csv.reader(io.StringIO(text, newline="")))
+    return list(csv.reader(io.StringIO(document, newline="")))
 
 
 def csv_cell(value: Any) -> str:
@@ -157,7 +121,7 @@ def new_film(client: FlaskClient) -> dict[str, Any]:
         "length": n,
         "replacement_cost": decimal(n, 5, 2),
         "rating": "G",
-        "special_features": text(n, 100),
+        "special_features": None,
         "last_update": moment(n),
         "language_id": parent_language["language_id"],
     }

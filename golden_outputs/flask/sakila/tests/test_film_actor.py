@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask.testing import FlaskClient
 
@@ -21,7 +22,9 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return PATH + "".join(f"/{row[name]}" for name in ("actor_id", "film_id"))
+    return PATH + "".join(
+        "/" + quote(str(row[name]), safe="") for name in ("actor_id", "film_id")
+    )
 
 
 def test_list_answers_a_page(client: FlaskClient) -> None:
@@ -87,7 +90,7 @@ def test_filter_and_sort(client: FlaskClient) -> None:
     found = [item[KEY] for item in body["items"]]
     assert found == sorted(found, reverse=True)
     assert set(keys) <= set(found)
-    exact = client.get(PATH, query_string={KEY: str(keys[0])}).json
+    exact = client.get(PATH, query_string={f"{KEY}__eq": str(keys[0])}).json
     assert exact["total"] >= 1
     assert all(item[KEY] == keys[0] for item in exact["items"])
 
@@ -115,6 +118,7 @@ def test_bad_bodies_are_422(client: FlaskClient) -> None:
 
 def test_etag_and_a_stale_if_match(client: FlaskClient) -> None:
     response = client.post(PATH, json=new_film_actor(client))
+    assert response.status_code == 201, response.text
     row, tag = response.json, response.headers["etag"]
     assert client.get(_item_path(row)).headers["etag"] == tag
     unchanged = client.get(_item_path(row), headers={"If-None-Match": tag})
@@ -135,36 +139,27 @@ def test_bulk_create_is_all_or_nothing(client: FlaskClient) -> None:
     bad = client.post(PATH, json=[bodies[2], {**bodies[2], "no_such_field": 1}])
     assert bad.status_code == 422, bad.text
     assert bad.json["errors"][0]["loc"][:2] == ["body", 1]
-    twice = client.post(PATH, json=[bodies[2], bodies[2]])
-    assert twice.status_code == 409, twice.text
-    assert twice.json["errors"][0]["loc"] == ["body", 1]
     assert client.get(PATH, query_string={"limit": 0}).json["total"] == total
-
-
-def test_duplicate_is_409(client: FlaskClient) -> None:
-    body = new_film_actor(client)
-    create(client, PATH, body)
-    response = client.post(PATH, json=body)
-    assert response.status_code == 409, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 def test_expand_and_nested_actor(client: FlaskClient) -> None:
     row = create(client, PATH, new_film_actor(client))
-    params = {"expand": "actor", KEY: str(row[KEY])}
+    params = {"expand": "actor", f"{KEY}__eq": str(row[KEY])}
     item = client.get(PATH, query_string=params).json["items"][0]
     assert item["actor"]["actor_id"] == row["actor_id"]
-    nested = "/actor" + "".join(f"/{row[name]}" for name in ("actor_id",))
+    names = ("actor_id",)
+    nested = "/actor" + "".join("/" + quote(str(row[name]), safe="") for name in names)
     children = client.get(nested + "/film-actor").json
     assert row in children["items"]
 
 
 def test_expand_and_nested_film(client: FlaskClient) -> None:
     row = create(client, PATH, new_film_actor(client))
-    params = {"expand": "film", KEY: str(row[KEY])}
+    params = {"expand": "film", f"{KEY}__eq": str(row[KEY])}
     item = client.get(PATH, query_string=params).json["items"][0]
     assert item["film"]["film_id"] == row["film_id"]
-    nested = "/film" + "".join(f"/{row[name]}" for name in ("film_id",))
+    names = ("film_id",)
+    nested = "/film" + "".join("/" + quote(str(row[name]), safe="") for name in names)
     children = client.get(nested + "/film-actor").json
     assert row in children["items"]
 

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask.testing import FlaskClient
+import pytest
 
 from tests.samples import csv_cell, csv_table
+from tests.tables import LEFT_OUT
 
 PATH = "/sales-by-film-category"
+TABLE = "sales_by_film_category"
 FIELDS = ["category", "total_sales"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
@@ -15,6 +20,13 @@ BAD_QUERIES = [
     {"limit": "1001"},
     {"offset": "-1"},
 ]
+
+
+@pytest.fixture(autouse=True)
+def _the_view_exists(app: Any) -> None:
+    """A view is made from its SQL in a scratch database of the source's dialect; where that failed, skip."""
+    if TABLE in LEFT_OUT:
+        pytest.skip(LEFT_OUT[TABLE])
 
 
 def test_list_answers_a_page(client: FlaskClient) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Integer,
@@ -25,6 +26,15 @@ class Film(Base):
     """A row of `film`."""
 
     __tablename__ = "film"
+    __table_args__ = (
+        CheckConstraint(
+            "special_features is null or\n                                                           special_features like '%Trailers%' or\n                                                           special_features like '%Commentaries%' or\n                                                           special_features like '%Deleted Scenes%' or\n                                                           special_features like '%Behind the Scenes%'",
+            name="CHECK_special_features",
+        ).ddl_if(dialect="sqlite"),
+        CheckConstraint(
+            "rating in ('G','PG','PG-13','R','NC-17')", name="CHECK_special_rating"
+        ).ddl_if(dialect="sqlite"),
+    )
 
     film_id: Mapped[int] = mapped_column(Integer(), primary_key=True)
     title: Mapped[str] = mapped_column(String(255))

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Integer, Numeric, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import AsText
 from app.db import Base
 
 
@@ -24,7 +24,7 @@ class FilmList(Base):
     price: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
     length: Mapped[int | None] = mapped_column(SmallInteger())
     rating: Mapped[str | None] = mapped_column(String(10))
-    actors: Mapped[Any | None] = mapped_column(String())
+    actors: Mapped[str | None] = mapped_column(AsText())
 
     # A view has no primary key: the ORM identifies rows by these columns.
     __mapper_args__ = {

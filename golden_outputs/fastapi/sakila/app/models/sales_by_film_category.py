@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import AsText
 from app.db import Base
 
 
@@ -17,7 +16,7 @@ class SalesByFilmCategory(Base):
     __tablename__ = "sales_by_film_category"
 
     category: Mapped[str | None] = mapped_column(String(25))
-    total_sales: Mapped[Any | None] = mapped_column(String())
+    total_sales: Mapped[str | None] = mapped_column(AsText())
 
     # A view has no primary key: the ORM identifies rows by these columns.
     __mapper_args__ = {"primary_key": [category.column, total_sales.column]}

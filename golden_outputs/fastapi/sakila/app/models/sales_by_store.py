@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import AsText
 from app.db import Base
 
 
@@ -17,9 +16,9 @@ class SalesByStore(Base):
     __tablename__ = "sales_by_store"
 
     store_id: Mapped[int | None] = mapped_column(Integer())
-    store: Mapped[Any | None] = mapped_column(String())
-    manager: Mapped[Any | None] = mapped_column(String())
-    total_sales: Mapped[Any | None] = mapped_column(String())
+    store: Mapped[str | None] = mapped_column(AsText())
+    manager: Mapped[str | None] = mapped_column(AsText())
+    total_sales: Mapped[str | None] = mapped_column(AsText())
 
     # A view has no primary key: the ORM identifies rows by these columns.
     __mapper_args__ = {

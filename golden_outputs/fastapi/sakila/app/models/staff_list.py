@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import AsText
 from app.db import Base
 
 
@@ -17,7 +16,7 @@ class StaffList(Base):
     __tablename__ = "staff_list"
 
     id: Mapped[int | None] = mapped_column("ID", Integer())
-    name: Mapped[Any | None] = mapped_column(String())
+    name: Mapped[str | None] = mapped_column(AsText())
     address: Mapped[str | None] = mapped_column(String(50))
     zip_code: Mapped[str | None] = mapped_column(String(10))
     phone: Mapped[str | None] = mapped_column(String(20))

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from app.schemas.base import ReadSchema
 
@@ -19,4 +18,4 @@ class FilmListRead(ReadSchema):
     price: Decimal | None
     length: int | None
     rating: str | None
-    actors: Any | None
+    actors: str | None

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.schemas.base import ReadSchema
 
 
@@ -12,4 +10,4 @@ class SalesByFilmCategoryRead(ReadSchema):
     """A sales by film category as the API returns it."""
 
     category: str | None
-    total_sales: Any | None
+    total_sales: str | None

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.schemas.base import ReadSchema
 
 
@@ -12,11 +10,11 @@ class CustomerListRead(ReadSchema):
     """A customer list as the API returns it."""
 
     id: int | None
-    name: Any | None
+    name: str | None
     address: str | None
     zip_code: str | None
     phone: str | None
     city: str | None
     country: str | None
-    notes: Any | None
+    notes: str | None
     sid: int | None

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.schemas.base import ReadSchema
 
 
@@ -12,6 +10,6 @@ class SalesByStoreRead(ReadSchema):
     """A sales by store as the API returns it."""
 
     store_id: int | None
-    store: Any | None
-    manager: Any | None
-    total_sales: Any | None
+    store: str | None
+    manager: str | None
+    total_sales: str | None

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.schemas.base import ReadSchema
 
 
@@ -12,7 +10,7 @@ class StaffListRead(ReadSchema):
     """A staff list as the API returns it."""
 
     id: int | None
-    name: Any | None
+    name: str | None
     address: str | None
     zip_code: str | None
     phone: str | None

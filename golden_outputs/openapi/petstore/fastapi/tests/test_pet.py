@@ -41,7 +41,7 @@ def test_unknown_filter_is_422(client: TestClient) -> None:
 
 
 def test_missing_item_is_404(client: TestClient) -> None:
-    response = client.get(COLLECTION + "/2147483646")
+    response = client.get(COLLECTION + "/missing")
     assert response.status_code == 404, response.text
 
 

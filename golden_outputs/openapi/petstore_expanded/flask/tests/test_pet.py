@@ -42,7 +42,7 @@ def test_unknown_filter_is_422(client: FlaskClient) -> None:
 
 
 def test_missing_item_is_404(client: FlaskClient) -> None:
-    response = client.get(COLLECTION + "/2147483646")
+    response = client.get(COLLECTION + "/2147483645")
     assert response.status_code == 404, response.text
 
 

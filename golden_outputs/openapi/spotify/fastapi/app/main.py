@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import product
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -29,31 +28,15 @@ def healthz() -> JSONResponse:
 
 
 def literal_first(routes: Sequence[Any]) -> list[Any]:
-    """The routes in their order, but for a route that an earlier one with a parameter where it has a
-    literal segment would catch (`/item/{id}` before `/item/forms`): moved just before that one.
+    """The routes, each segment's literal before a parameter (`/item/forms` before `/item/{id}`), the
+    leftmost segment deciding, as Flask's matcher does; routes alike keep their order.
 
-    Starlette takes the first route that matches (Flask prefers literal segments by itself); the
-    resources' routers are merged into one in this order.
+    Starlette takes the first route that matches; the resources' routers are merged into one in
+    this order.
     """
-    ordered: list[Any] = []
-    first: dict[tuple[str | None, ...], int] = (
-        {}
-    )  # a pattern (None: a parameter) -> its first index
-    for route in routes:
-        segments = _segments(getattr(route, "path", ""))
-        choices = [(part, None) if part is not None else (None,) for part in segments]
-        catching = [first[p] for p in product(*choices) if p != segments and p in first]
-        at = min(catching, default=len(ordered))
-        if catching:
-            first = {pattern: index + (index >= at) for pattern, index in first.items()}
-        ordered.insert(at, route)
-        first.setdefault(segments, at)
-    return ordered
-
-
-def _segments(path: str) -> tuple[str | None, ...]:
-    return tuple(
-        None if part.startswith("{") else part for part in path.strip("/").split("/")
+    return sorted(
+        routes,
+        key=lambda route: [part.startswith("{") for part in route.path.split("/")],
     )
 
 
