@@ -25,7 +25,7 @@ MODEL_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "Base", "Mapped", "mapped_column", "text", "FetchedValue", "ForeignKey",
     "ForeignKeyConstraint", "PrimaryKeyConstraint", "UniqueConstraint", "CheckConstraint", "Enum", "ARRAY",
     "Integer", "SmallInteger", "BigInteger", "String", "Text", "Boolean", "Float", "Numeric", "Date",
-    "DateTime", "Time", "Interval", "Uuid", "JSON", "LargeBinary", "NullType", "UuidText", "AsText",
+    "DateTime", "Time", "Interval", "Uuid", "JSON", "LargeBinary", "NullType", "UuidText", "SqliteDateTime", "SqliteTime", "AsText",
     "AsNumber", "AsWkt", "sa", "sqlalchemy",
 })
 SCHEMA_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({

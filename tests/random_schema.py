@@ -92,9 +92,10 @@ class Schema:
     tables: list[Table]
     views: list[View]
 
-    def script(self, names: list[str]) -> str:
-        """The SQL building it; `names[n]`: the real name of the n-th extra schema."""
-        return _Writer(self, names).script()
+    def script(self, names: list[str], default: str | None = None) -> str:
+        """The SQL building it; `names[n]`: the real name of the n-th extra schema, `default` the name of
+        the default one where an unqualified name would mean another (a MariaDB table's own database)."""
+        return _Writer(self, names, default).script()
 
 
 def _names(draw: Any, count: int, avoid: set[str]) -> list[str]:
@@ -226,9 +227,10 @@ def _value(kind: Kind, number: int) -> Any:
 class _Writer:
     """The SQL of a schema, in its dialect's quoting."""
 
-    def __init__(self, schema: Schema, names: list[str]) -> None:
+    def __init__(self, schema: Schema, names: list[str], default: str | None) -> None:
         self.schema = schema
         self.names = names
+        self.default = default
         self.dialect = schema.dialect
 
     def quote(self, name: str) -> str:
@@ -237,7 +239,8 @@ class _Writer:
         return '"' + name.replace('"', '""') + '"'
 
     def qualified(self, schema: int, name: str) -> str:
-        return f"{self.quote(self.names[schema - 1])}.{self.quote(name)}" if schema else self.quote(name)
+        owner = self.names[schema - 1] if schema else self.default
+        return f"{self.quote(owner)}.{self.quote(name)}" if owner else self.quote(name)
 
     def script(self) -> str:
         parts = []

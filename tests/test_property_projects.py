@@ -47,13 +47,15 @@ def _build(schema: random_schema.Schema, dialect: str, folder: Path) -> tuple[st
         url = databases.sqlite_file(folder / "source.sqlite", schema.script([]))
         return url, []
     url = databases.create_database(dialect, databases.database_name("prop"))
+    default = None
     if dialect == "mariadb":
         for name in extra:
             databases.create_database(dialect, name)
-        names = [databases.make_url(url).database or "", *extra]
+        default = databases.make_url(url).database or ""
+        names = [default, *extra]
     else:
         names = ["public", *extra]
-    databases.run_script(dialect, url, schema.script(extra))
+    databases.run_script(dialect, url, schema.script(extra, default))
     return url, names
 
 

@@ -138,6 +138,9 @@ def sqlalchemy_type(field: Field, dialect: str | None = None) -> TypeRef:
         return TypeRef(f"{served}()", (("app.column_types", served),))
     if field.type is LogicalType.UUID and dialect == "sqlite":
         return TypeRef("UuidText()", (("app.column_types", "UuidText"),))
+    if field.type in (LogicalType.DATETIME, LogicalType.TIME) and dialect == "sqlite":
+        name = "SqliteDateTime" if field.type is LogicalType.DATETIME else "SqliteTime"
+        return TypeRef(f"{name}()", (("app.column_types", name),))
     if field.type is LogicalType.ENUM and field.native_enum and field.enum_values:
         values = ", ".join(py_str(value) for value in field.enum_values)
         name = f", name={py_str(field.enum_name)}" if field.enum_name else ""
