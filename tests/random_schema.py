@@ -188,7 +188,8 @@ def _foreign_keys(draw: Any, tables: list[Table], index: int) -> None:
 
 def _rows(draw: Any, tables: list[Table], table: Table) -> None:
     """Up to three rows: keys and unique values distinct, CHECKs and foreign keys holding."""
-    count = draw(st.integers(0, 3))
+    two_valued = any(c.kind.values == "bool" for c in table.columns if c.name in table.uniques)
+    count = draw(st.integers(0, 2 if two_valued else 3))  # a unique boolean holds two rows at most
     fk_columns = {c: (parent, key[i]) for cols, parent, key in table.foreign for i, c in enumerate(cols)}
     for number in range(1, count + 1):
         row: dict[str, Any] = {}
