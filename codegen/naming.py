@@ -25,8 +25,8 @@ MODEL_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "Base", "Mapped", "mapped_column", "text", "FetchedValue", "ForeignKey",
     "ForeignKeyConstraint", "PrimaryKeyConstraint", "UniqueConstraint", "CheckConstraint", "Enum", "ARRAY",
     "Integer", "SmallInteger", "BigInteger", "String", "Text", "Boolean", "Float", "Numeric", "Date",
-    "DateTime", "Time", "Interval", "Uuid", "JSON", "LargeBinary", "NullType", "UuidText", "SqliteDateTime", "SqliteTime", "AsText",
-    "AsNumber", "AsWkt", "sa", "sqlalchemy",
+    "DateTime", "Time", "Interval", "Uuid", "JSON", "LargeBinary", "NullType", "UuidText", "SqliteDateTime",
+    "SqliteTime", "AsText", "AsNumber", "AsWkt", "sa", "sqlalchemy",
 })
 SCHEMA_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "AnyText", "ClassVar", "Field", "LocalDateTime", "LocalTime", "ReadSchema", "WriteSchema",
@@ -226,7 +226,8 @@ def misnamed(spec: Spec) -> list[str]:
         if not value.isidentifier() or keyword.iskeyword(value):
             found.append(f"{pointer}: {value!r} is not a Python identifier")
         elif value in reserved:
-            found.append(f"{pointer}: {value!r} is a name generated code uses itself for {what}; choose another")
+            found.append(f"{pointer}: {value!r} is a name generated code uses itself for {what}; "
+                         "choose another")
         elif value in taken:
             found.append(f"{pointer}: {value!r} is used twice")
         taken.add(value)
@@ -245,7 +246,8 @@ def misnamed(spec: Spec) -> list[str]:
     for o_index, operation in enumerate(spec.operations):
         at = f"/operations/{o_index}"
         if operation.function:
-            check(f"{at}/function", operation.function, RESERVED_FUNCTIONS, functions, "its operation modules")
+            check(f"{at}/function", operation.function, RESERVED_FUNCTIONS, functions,
+                  "its operation modules")
         parameters: set[str] = set()
         for p_index, parameter in enumerate(operation.parameters):
             if parameter.attribute:

@@ -30,8 +30,9 @@ class Report:
         if response.status_code in expected and response.status_code < 500:
             return True
         body = response.text[:300].replace("\n", " ")
-        self.failures.append(f"{what}: {response.request.method} {response.request.url} -> "
-                             f"{response.status_code} {body}")
+        self.failures.append(
+            f"{what}: {response.request.method} {response.request.url} -> " f"{response.status_code} {body}"
+        )
         return False
 
 
@@ -51,10 +52,15 @@ def collections(document: dict[str, Any]) -> Iterator[Collection]:
     for path, operations in sorted(paths.items()):
         if "{" in path or "get" not in operations or path in ("/healthz",):
             continue
-        items = [p for p in paths if p.startswith(path + "/{") and p.count("/") >= path.count("/") + 1
-                 and all(part.startswith("{") for part in p[len(path) + 1:].split("/"))]
+        items = [
+            p
+            for p in paths
+            if p.startswith(path + "/{")
+            and p.count("/") >= path.count("/") + 1
+            and all(part.startswith("{") for part in p[len(path) + 1 :].split("/"))
+        ]
         item = min(items, key=len) if items else None
-        key = tuple(part.strip("{}") for part in item[len(path) + 1:].split("/")) if item else ()
+        key = tuple(part.strip("{}") for part in item[len(path) + 1 :].split("/")) if item else ()
         yield Collection(path, item, key, "post" in operations)
 
 
@@ -111,7 +117,9 @@ def _probe_collection(client: httpx.Client, collection: Collection, report: Repo
             if report.check(response, (200, 422), f"filter {name}") and response.status_code == 200:
                 if not response.json()["items"]:
                     report.failures.append(f"filter {name}={value!r} on {collection.path} found no row")
-        report.check(client.get(collection.path, params={f"{name}__isnull": "true"}), (200,), f"isnull {name}")
+        report.check(
+            client.get(collection.path, params={f"{name}__isnull": "true"}), (200,), f"isnull {name}"
+        )
     if rows and collection.item is not None:
         names = _key_names(collection, rows[0])
         if all(rows[0].get(name) is not None for name in names):

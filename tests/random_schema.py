@@ -16,11 +16,58 @@ from typing import Any
 from hypothesis import strategies as st
 
 # Names generated modules bind or read themselves, and shapes names take in real databases.
-HOSTILE = ("text", "name", "status", "type", "id", "select", "metadata", "query", "json", "self", "cls",
-           "session", "request", "response", "key", "params", "item", "values", "body", "Resource", "Mapped",
-           "mapped_column", "String", "Field", "BaseModel", "date", "datetime", "Any", "router", "resource",
-           "settings", "handlers", "call", "t", "count", "index", "page", "rows", "class", "from", "order",
-           "limit", "sort", "fields", "Order Details", "2nd place", "naïve", "e-mail", "a.b", "ÜberCol")
+HOSTILE = (
+    "text",
+    "name",
+    "status",
+    "type",
+    "id",
+    "select",
+    "metadata",
+    "query",
+    "json",
+    "self",
+    "cls",
+    "session",
+    "request",
+    "response",
+    "key",
+    "params",
+    "item",
+    "values",
+    "body",
+    "Resource",
+    "Mapped",
+    "mapped_column",
+    "String",
+    "Field",
+    "BaseModel",
+    "date",
+    "datetime",
+    "Any",
+    "router",
+    "resource",
+    "settings",
+    "handlers",
+    "call",
+    "t",
+    "count",
+    "index",
+    "page",
+    "rows",
+    "class",
+    "from",
+    "order",
+    "limit",
+    "sort",
+    "fields",
+    "Order Details",
+    "2nd place",
+    "naïve",
+    "e-mail",
+    "a.b",
+    "ÜberCol",
+)
 
 
 @dataclass(frozen=True)
@@ -33,27 +80,71 @@ class Kind:
 
 
 _COMMON = {
-    "int": Kind("INTEGER", "int", True), "small": Kind("SMALLINT", "small", True),
-    "text": Kind("VARCHAR(20)", "text", True), "date": Kind("DATE", "date", True),
-    "decimal": Kind("DECIMAL(8, 2)", "decimal"), "float": Kind("REAL", "float"),
+    "int": Kind("INTEGER", "int", True),
+    "small": Kind("SMALLINT", "small", True),
+    "text": Kind("VARCHAR(20)", "text", True),
+    "date": Kind("DATE", "date", True),
+    "decimal": Kind("DECIMAL(8, 2)", "decimal"),
+    "float": Kind("REAL", "float"),
 }
 KINDS: dict[str, list[Kind]] = {
-    "sqlite": [*_COMMON.values(), Kind("TEXT", "text"), Kind("DATETIME", "stamp", True), Kind("BOOLEAN", "bool"),
-               Kind("BLOB", "blob"), Kind("JSON", "json"), Kind("UUID", "uuid"), Kind("NUMERIC", "decimal"),
-               Kind("POINT", "'(1,2)'"), Kind("MONEY", "'12.50'"), Kind("", "'anything'")],
-    "postgresql": [*_COMMON.values(), Kind("TEXT", "text"), Kind("TIMESTAMP", "stamp", True),
-                   Kind("BOOLEAN", "bool"), Kind("BYTEA", "blob"), Kind("JSONB", "json"), Kind("JSON", "json"),
-                   Kind("UUID", "uuid"), Kind("MONEY", "'12.34'"), Kind("XML", "'<a>1</a>'"),
-                   Kind("POINT", "'(1,2)'"), Kind("TSVECTOR", "'fat cat'"), Kind("INT4RANGE", "'[1,5)'"),
-                   Kind("INET", "'10.0.0.1'"), Kind("BIT(3)", "B'101'"), Kind("INTERVAL", "'1 day 02:00'"),
-                   Kind("INTEGER[]", "'{1,2}'"), Kind("TEXT[]", "'{a,b}'"), Kind("CUBE", "'(1,2,3)'"),
-                   Kind("TIMESTAMPTZ", "stamp"), Kind("TIME", "'12:30:00'"), Kind("CITEXT", "text")],
-    "mariadb": [*_COMMON.values(), Kind("TEXT", "text"), Kind("DATETIME(6)", "stamp", True),
-                Kind("TINYINT(1)", "bool"), Kind("BLOB", "blob"), Kind("JSON", "json"), Kind("UUID", "uuid"),
-                Kind("YEAR", "2024"), Kind("SET('a','b','c')", "'a,c'"), Kind("ENUM('x','y')", "'y'"),
-                Kind("BIT(3)", "b'101'"), Kind("POINT", "POINT(1, 2)"), Kind("INET6", "'::1'"),
-                Kind("TIME", "'12:30:00'"), Kind("TINYINT", "small"), Kind("MEDIUMINT UNSIGNED", "int"),
-                Kind("DOUBLE", "float"), Kind("BINARY(4)", "blob")],
+    "sqlite": [
+        *_COMMON.values(),
+        Kind("TEXT", "text"),
+        Kind("DATETIME", "stamp", True),
+        Kind("BOOLEAN", "bool"),
+        Kind("BLOB", "blob"),
+        Kind("JSON", "json"),
+        Kind("UUID", "uuid"),
+        Kind("NUMERIC", "decimal"),
+        Kind("POINT", "'(1,2)'"),
+        Kind("MONEY", "'12.50'"),
+        Kind("", "'anything'"),
+    ],
+    "postgresql": [
+        *_COMMON.values(),
+        Kind("TEXT", "text"),
+        Kind("TIMESTAMP", "stamp", True),
+        Kind("BOOLEAN", "bool"),
+        Kind("BYTEA", "blob"),
+        Kind("JSONB", "json"),
+        Kind("JSON", "json"),
+        Kind("UUID", "uuid"),
+        Kind("MONEY", "'12.34'"),
+        Kind("XML", "'<a>1</a>'"),
+        Kind("POINT", "'(1,2)'"),
+        Kind("TSVECTOR", "'fat cat'"),
+        Kind("INT4RANGE", "'[1,5)'"),
+        Kind("INET", "'10.0.0.1'"),
+        Kind("BIT(3)", "B'101'"),
+        Kind("INTERVAL", "'1 day 02:00'"),
+        Kind("INTEGER[]", "'{1,2}'"),
+        Kind("TEXT[]", "'{a,b}'"),
+        Kind("CUBE", "'(1,2,3)'"),
+        Kind("TIMESTAMPTZ", "stamp"),
+        Kind("TIME", "'12:30:00'"),
+        Kind("CITEXT", "text"),
+    ],
+    "mariadb": [
+        *_COMMON.values(),
+        Kind("TEXT", "text"),
+        Kind("DATETIME(6)", "stamp", True),
+        Kind("TINYINT(1)", "bool"),
+        Kind("BLOB", "blob"),
+        Kind("JSON", "json"),
+        Kind("UUID", "uuid"),
+        Kind("YEAR", "2024"),
+        Kind("SET('a','b','c')", "'a,c'"),
+        Kind("ENUM('x','y')", "'y'"),
+        Kind("BIT(3)", "b'101'"),
+        Kind("POINT", "POINT(1, 2)"),
+        Kind("INET6", "'::1'"),
+        Kind("TIME", "'12:30:00'"),
+        Kind("TINYINT", "small"),
+        Kind("MEDIUMINT UNSIGNED", "int"),
+        Kind("DOUBLE", "float"),
+        Kind("BINARY(4)", "blob"),
+    ],
 }
 
 
@@ -121,8 +212,14 @@ def schemas(draw: Any, dialect: str) -> Schema:
     views = []
     if draw(st.booleans()):
         source = draw(st.integers(0, len(tables) - 1))
-        columns = draw(st.lists(st.sampled_from([c.name for c in tables[source].columns]), min_size=1,
-                                max_size=4, unique_by=str.lower))
+        columns = draw(
+            st.lists(
+                st.sampled_from([c.name for c in tables[source].columns]),
+                min_size=1,
+                max_size=4,
+                unique_by=str.lower,
+            )
+        )
         view_name = _names(draw, 1, {n.lower() for n in table_names})[0]
         views.append(View(draw(st.integers(0, extra)), view_name, source, columns))
     return Schema(dialect, extra, tables, views)
@@ -159,14 +256,19 @@ def _constraints(draw: Any, table: Table) -> None:
             table.checks.append(f"{{col:{column.name}}} BETWEEN 1 AND 50")
         elif column.kind.values == "text" and column.name not in table.key:
             table.checks.append(f"{{length:{column.name}}} <= 5")
-    candidates = [c for c in table.columns if c.kind.values in ("int", "text", "bool", "date")
-                  and not c.serial and c.name not in table.key]
+    candidates = [
+        c
+        for c in table.columns
+        if c.kind.values in ("int", "text", "bool", "date") and not c.serial and c.name not in table.key
+    ]
     if candidates and draw(st.booleans()):
         table.uniques.append(draw(st.sampled_from(candidates)).name)
     dates = [c for c in table.columns if c.kind.values == "date" and c.name not in table.key]
     if len(dates) >= 2:
         dates[1].nullable = True
-        table.checks.append(f"{{col:{dates[1].name}}} IS NULL OR {{col:{dates[1].name}}} > {{col:{dates[0].name}}}")
+        table.checks.append(
+            f"{{col:{dates[1].name}}} IS NULL OR {{col:{dates[1].name}}} > {{col:{dates[0].name}}}"
+        )
 
 
 def _foreign_keys(draw: Any, tables: list[Table], index: int) -> None:
@@ -216,10 +318,16 @@ def _rows(draw: Any, tables: list[Table], table: Table) -> None:
 def _value(kind: Kind, number: int) -> Any:
     """A value for the n-th row (distinct across rows, inside every CHECK the strategy writes)."""
     values = {
-        "int": number, "small": number, "text": f"v{number}", "decimal": f"{number}.25", "float": number + 0.5,
+        "int": number,
+        "small": number,
+        "text": f"v{number}",
+        "decimal": f"{number}.25",
+        "float": number + 0.5,
         "date": (date(2024, 1, 1) + timedelta(days=number)).isoformat(),
         "stamp": (datetime(2024, 1, 1, 8) + timedelta(minutes=number)).isoformat(sep=" "),
-        "bool": number % 2 == 1, "json": {"n": number}, "uuid": f"00000000-0000-0000-0000-{number:012d}",
+        "bool": number % 2 == 1,
+        "json": {"n": number},
+        "uuid": f"00000000-0000-0000-0000-{number:012d}",
         "blob": bytes([number, 255]),
     }
     return values.get(kind.values, kind.values)
@@ -254,13 +362,17 @@ class _Writer:
         for view in self.schema.views:
             source = self.schema.tables[view.table]
             columns = ", ".join(self.quote(c) for c in view.columns)
-            parts.append(f"CREATE VIEW {self.qualified(view.schema, view.name)} AS SELECT {columns} "
-                         f"FROM {self.qualified(source.schema, source.name)};")
+            parts.append(
+                f"CREATE VIEW {self.qualified(view.schema, view.name)} AS SELECT {columns} "
+                f"FROM {self.qualified(source.schema, source.name)};"
+            )
         return "\n".join(parts) + "\n"
 
     def column(self, column: Column, table: Table) -> str:
         if column.serial:
-            serial = {"postgresql": "SERIAL", "mariadb": "INT AUTO_INCREMENT", "sqlite": "INTEGER"}[self.dialect]
+            serial = {"postgresql": "SERIAL", "mariadb": "INT AUTO_INCREMENT", "sqlite": "INTEGER"}[
+                self.dialect
+            ]
             return f"{self.quote(column.name)} {serial} NOT NULL"
         kind = column.kind.sql
         if self.dialect == "mariadb" and kind in ("TEXT", "BLOB", "JSON") and column.name in table.key:
@@ -271,7 +383,9 @@ class _Writer:
     def create(self, table: Table) -> str:
         lines = [self.column(column, table) for column in table.columns]
         if table.key:
-            serial_key = self.dialect == "sqlite" and table.key == [table.columns[0].name] and table.columns[0].serial
+            serial_key = (
+                self.dialect == "sqlite" and table.key == [table.columns[0].name] and table.columns[0].serial
+            )
             if serial_key:
                 lines[0] = f"{self.quote(table.key[0])} INTEGER PRIMARY KEY"
             else:
@@ -280,10 +394,20 @@ class _Writer:
         lines += [f"CHECK ({self.check(sql)})" for sql in table.checks]
         for columns, parent, key in table.foreign:
             target = self.schema.tables[parent]
-            lines.append("FOREIGN KEY (" + ", ".join(self.quote(c) for c in columns) + ") REFERENCES "
-                         + self.qualified(target.schema, target.name)
-                         + " (" + ", ".join(self.quote(c) for c in key) + ")")
-        return f"CREATE TABLE {self.qualified(table.schema, table.name)} (\n    " + ",\n    ".join(lines) + "\n);"
+            lines.append(
+                "FOREIGN KEY ("
+                + ", ".join(self.quote(c) for c in columns)
+                + ") REFERENCES "
+                + self.qualified(target.schema, target.name)
+                + " ("
+                + ", ".join(self.quote(c) for c in key)
+                + ")"
+            )
+        return (
+            f"CREATE TABLE {self.qualified(table.schema, table.name)} (\n    "
+            + ",\n    ".join(lines)
+            + "\n);"
+        )
 
     def check(self, sql: str) -> str:
         length = {"postgresql": "char_length", "mariadb": "char_length", "sqlite": "length"}[self.dialect]
@@ -291,9 +415,9 @@ class _Writer:
         while "{col:" in out or "{length:" in out:
             start = min(i for i in (out.find("{col:"), out.find("{length:")) if i >= 0)
             end = out.index("}", start)
-            tag, name = out[start + 1:end].split(":", 1)
+            tag, name = out[start + 1 : end].split(":", 1)
             written = self.quote(name) if tag == "col" else f"{length}({self.quote(name)})"
-            out = out[:start] + written + out[end + 1:]
+            out = out[:start] + written + out[end + 1 :]
         return out
 
     def insert(self, table: Table, row: dict[str, Any]) -> str:

@@ -30,8 +30,20 @@ def _targets(node: ast.AST) -> Iterator[str]:
                 yield (alias.asname or alias.name).split(".")[0]
     elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         yield node.name
-    elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With,
-                           ast.AsyncWith, ast.NamedExpr, ast.comprehension)):
+    elif isinstance(
+        node,
+        (
+            ast.Assign,
+            ast.AnnAssign,
+            ast.AugAssign,
+            ast.For,
+            ast.AsyncFor,
+            ast.With,
+            ast.AsyncWith,
+            ast.NamedExpr,
+            ast.comprehension,
+        ),
+    ):
         targets: list[ast.AST]
         if isinstance(node, ast.Assign):
             targets = list(node.targets)
@@ -131,19 +143,23 @@ def collisions(source: str, filename: str = "<generated>") -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef):
             assigned = set(_bound(node.body))
-            hidden = (_loaded(_own_nodes(node.body)) & set(module_names))
+            hidden = _loaded(_own_nodes(node.body)) & set(module_names)
             hidden |= _typed_or_called(node.body) & BUILTINS
             for name in sorted(assigned & hidden):
-                found.append(f"{filename}:{node.lineno}: class {node.name} assigns {name!r} and reads the "
-                             f"{'module-level' if name in module_names else 'builtin'} {name!r} in its body")
+                found.append(
+                    f"{filename}:{node.lineno}: class {node.name} assigns {name!r} and reads the "
+                    f"{'module-level' if name in module_names else 'builtin'} {name!r} in its body"
+                )
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             local = {a.arg for a in _arguments(node.args)} | set(_bound(node.body))
             called = _typed_or_called(node.body)
             for name in sorted(local - fixtures):
                 if name in module_names or (name in BUILTINS and name in called):
                     what = "module-level name" if name in module_names else "builtin it calls"
-                    found.append(f"{filename}:{node.lineno}: {node.name}() has a local {name!r} hiding the "
-                                 f"{what} {name!r}")
+                    found.append(
+                        f"{filename}:{node.lineno}: {node.name}() has a local {name!r} hiding the "
+                        f"{what} {name!r}"
+                    )
     return found
 
 

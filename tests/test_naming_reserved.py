@@ -16,7 +16,7 @@ from typing import Any
 
 import databases
 import pytest
-from shadowing import BUILTINS, _bound, _own_nodes, _typed_or_called
+from shadowing import BUILTINS, _bound, _typed_or_called
 
 from codegen import api, naming
 from codegen.spec.model import Spec
@@ -39,24 +39,42 @@ def _marked(spec: Spec) -> Spec:
         return None if name is None else MARK + name
 
     resources = [
-        r.model_copy(update={
-            "name": mark(r.name), "class_name": MARK.title() + r.class_name, "module": mark(r.module),
-            "fields": [f.model_copy(update={"attribute": mark(f.attribute)}) for f in r.fields],
-            "relationships": [rel.model_copy(update={"name": mark(rel.name), "target": mark(rel.target),
-                                                     "through": mark(rel.through)}) for rel in r.relationships],
-        })
+        r.model_copy(
+            update={
+                "name": mark(r.name),
+                "class_name": MARK.title() + r.class_name,
+                "module": mark(r.module),
+                "fields": [f.model_copy(update={"attribute": mark(f.attribute)}) for f in r.fields],
+                "relationships": [
+                    rel.model_copy(
+                        update={
+                            "name": mark(rel.name),
+                            "target": mark(rel.target),
+                            "through": mark(rel.through),
+                        }
+                    )
+                    for rel in r.relationships
+                ],
+            }
+        )
         for r in spec.resources
     ]
     operations = [
-        o.model_copy(update={
-            "function": mark(o.function), "resource": mark(o.resource), "tags": [mark(t) for t in o.tags or ["x"]],
-            "parameters": [p.model_copy(update={"attribute": mark(p.attribute)}) for p in o.parameters],
-        })
+        o.model_copy(
+            update={
+                "function": mark(o.function),
+                "resource": mark(o.resource),
+                "tags": [mark(t) for t in o.tags or ["x"]],
+                "parameters": [p.model_copy(update={"attribute": mark(p.attribute)}) for p in o.parameters],
+            }
+        )
         for o in spec.operations
     ]
     models = [m.model_copy(update={"class_name": MARK.title() + m.class_name}) for m in spec.models]
     etl = [job.model_copy(update={"resource": mark(job.resource)}) for job in spec.etl]
-    return spec.model_copy(update={"resources": resources, "operations": operations, "models": models, "etl": etl})
+    return spec.model_copy(
+        update={"resources": resources, "operations": operations, "models": models, "etl": etl}
+    )
 
 
 def _own_names(source: str, kind: tuple[str, ...]) -> set[str]:
@@ -78,9 +96,15 @@ def _components(source: str) -> list[str]:
     class names avoid them), the builtins its class bodies read in RESERVED_MODEL_FIELDS (fields do)."""
     tree = ast.parse(source)
     own = {name for name in _bound(tree.body) if name[:1].isupper() and MARK not in name.lower()}
-    read = {name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
-            for name in _typed_or_called(node.body) & BUILTINS}
-    return [f"{name!r} is missing from naming.MODEL_RESERVED" for name in sorted(own - naming.MODEL_RESERVED)] + [
+    read = {
+        name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        for name in _typed_or_called(node.body) & BUILTINS
+    }
+    return [
+        f"{name!r} is missing from naming.MODEL_RESERVED" for name in sorted(own - naming.MODEL_RESERVED)
+    ] + [
         f"{name!r} is missing from naming.RESERVED_MODEL_FIELDS"
         for name in sorted(read - naming.RESERVED_MODEL_FIELDS)
     ]
@@ -110,8 +134,11 @@ def _check(spec: Spec, targets: tuple[str, ...] = ("fastapi", "flask")) -> list[
 def test_marking_reaches_every_spec_name() -> None:
     spec = api.reflect(str(FIXTURES / "openapi" / "hostile.yaml"))
     files = api.generate_files(_marked(spec), "fastapi", {"auth": "apikey"}, metadata=False)
-    routes = [source for path, source in files.items()
-              if path.startswith("app/operations/") and not path.endswith("__init__.py")]
+    routes = [
+        source
+        for path, source in files.items()
+        if path.startswith("app/operations/") and not path.endswith("__init__.py")
+    ]
     assert routes and all(f"def {MARK}" in source for source in routes)
 
 
@@ -141,10 +168,16 @@ def test_a_hand_edited_name_generated_code_uses_is_refused(tmp_path: Path) -> No
     from codegen.errors import SpecError
     from codegen.spec.io import dump_spec
 
-    spec = api.reflect(databases.sqlite_file(tmp_path / "db.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)"))
-    fields = [f.model_copy(update={"attribute": "text"}) if f.name == "x" else f for f in spec.resources[0].fields]
+    spec = api.reflect(
+        databases.sqlite_file(tmp_path / "db.sqlite", "CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)")
+    )
+    fields = [
+        f.model_copy(update={"attribute": "text"}) if f.name == "x" else f for f in spec.resources[0].fields
+    ]
     edited = spec.model_copy(update={"resources": [spec.resources[0].model_copy(update={"fields": fields})]})
     path = tmp_path / "spec.yaml"
     path.write_text(dump_spec(edited), encoding="utf-8")
-    with pytest.raises(SpecError, match=r"spec.yaml: /resources/0/fields/1/attribute: 'text' is a name generated"):
+    with pytest.raises(
+        SpecError, match=r"spec.yaml: /resources/0/fields/1/attribute: 'text' is a name generated"
+    ):
         api.reflect(str(path))

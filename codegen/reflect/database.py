@@ -297,7 +297,8 @@ def _table_info(key: tuple[str | None, str], kind: str, batch: dict[str, dict[An
         if not cols or len(cols) != len(index.get("column_names", [])):
             continue  # an expression index has no plain field list
         options = index.get("dialect_options") or {}
-        if index.get("unique") and any(options.get(f"{name}_where") is not None for name in ("postgresql", "sqlite")):
+        partial = any(options.get(f"{name}_where") is not None for name in ("postgresql", "sqlite"))
+        if index.get("unique") and partial:
             continue  # a partial unique index keys only some rows: no key of the table
         target = uniques if index.get("unique") else indexes
         target.append((index.get("name"), cols))

@@ -48,7 +48,8 @@ _DOMAIN = re.compile(r"^\S+ \(.+\)$")  # how reflect/types.py names a domain: `p
 def choose_samples(conn: Connection, tables: list[TableInfo]) -> None:
     """Set `sample` on the columns the CHECKs of each table read, or the table's `sample_blocker`."""
     for table in tables:
-        checks = [(sql, sql) for _, sql in table.checks if not (parse_check_enum(sql) or parse_json_check(sql))]
+        checks = [(sql, sql) for _, sql in table.checks
+                  if not (parse_check_enum(sql) or parse_json_check(sql))]
         if conn.dialect.name == "postgresql":  # a domain's own CHECKs run on the cast to it
             quote = conn.dialect.identifier_preparer.quote
             checks += [(f"the domain {c.type.db_type} of {c.name}", f"{quote(c.name)} IS NULL OR TRUE")

@@ -9,7 +9,6 @@ from codegen.render.api_context import add_api_context
 from codegen.render.imports import Imports
 from codegen.render.pyliteral import py_str
 from codegen.render.samples import reverse_segment, sample_plan
-from codegen.sample_values import helper_names
 from codegen.render.types import (
     NOT_ON_SQLITE,
     model_python_type,
@@ -18,6 +17,7 @@ from codegen.render.types import (
     schema_python_type,
     sqlalchemy_type,
 )
+from codegen.sample_values import helper_names
 from codegen.spec.model import Field, LogicalType, Relationship, Resource, Spec
 
 HEADER_COMMAND = "codegen regenerate ."
@@ -363,6 +363,7 @@ class _Routes:
         parents: dict[str, Context] = {}
         relations, nested = [], []
         taken = [f.attribute for f in resource.fields]
+        stem = naming.route_stem(resource.name)
         for relation in resource.relationships:
             if relation.kind != "many_to_one":
                 continue
@@ -377,7 +378,7 @@ class _Routes:
                 continue
             key = _key_params(target.key_fields, self.imports)
             nested.append({
-                "function": f"list_{naming.route_stem(resource.name)}_by_{naming.identifier_part(relation.name)}",
+                "function": f"list_{stem}_by_{naming.identifier_part(relation.name)}",
                 "path": target.path + "".join("/{" + k["attribute"] + "}" for k in key) + "/" + segment,
                 "rule": target.path + _flask_rule(key) + "/" + segment,
                 "label": target.name.replace("_", " "),

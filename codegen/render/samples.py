@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 from functools import lru_cache
+from typing import Any
 
 from codegen import naming
 from codegen.sample_values import Shape, checked_columns, default_expr, injective
