@@ -1,15 +1,29 @@
-"""The large schema (tests/fixtures/large/postgresql.sql, printed by make_postgresql.py): 8 schemas, 400+
-tables, views and materialized views, every PostgreSQL type the reflector accepts, and the shapes and names
-of real databases (see the generator's modules for what is where).
+"""The large schema (tests/fixtures/large/postgresql.sql, printed by make_postgresql.py beside it): 8 schemas,
+428 tables, 24 views and materialized views, every PostgreSQL type the reflector accepts, and the shapes
+and names real databases have (the fixture's modules say what is where). PostgreSQL only.
 
-Without a server: the committed script is exactly the generator's output, and it keeps its promises
-(schemas, tables, views, types). Fast, with the server: the whole database reflected (all its schemas),
-both targets generated in memory, every .py file compiles and hides no name (tests/shadowing.py);
-reflection and generation times are printed. Slow: see `test_large_projects_pass_their_tests_and_answer`.
+Without a server: the committed script is exactly its generator's output, and keeps its promises.
+Fast (server): the whole database reflected, all its schemas; both targets generated in memory; every .py
+file compiles and hides no name (tests/shadowing.py); reflection and generation times printed.
+
+Slow (server, about 3 minutes here: the probes take 100 s (Flask) and 160 s (FastAPI), in parallel):
+both projects installed; then at the same time the FastAPI project's own tests against a fresh empty
+database, and both projects serving the large database under tests/probe.py's probe (every resource of
+both). The projects' own tests take 5 minutes for all 452 resources, so they run for FastAPI only (Flask's
+are the same test templates over the same models; both targets are probed) and for a part of the
+resources: those of the first eight groups (every variant of every repeated shape), the views of their
+schemas, and the hand-made tables but the 34 named after keywords, builtins and common words (one shape; their
+names are proven by the compile, shadowing and probe checks). That part takes about 130 s on its own.
+Skips are printed with their reasons.
+
+Known generator failures are listed in KNOWN, each with a strict xfail of its own that flips once it is
+fixed; the probe tests fail on any other failure. Flask cannot start beside a table named `openapi`, so the
+Flask project is generated with `--exclude openapi`, and that failure has its own strict xfail.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import subprocess
@@ -17,8 +31,12 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+from urllib.parse import unquote
 
 import databases
 import harness
@@ -26,6 +44,8 @@ import httpx
 import pytest
 from probe import Report, _Client, _probe_collection, collections
 from shadowing import collisions
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from codegen import api
 from codegen.spec.model import Spec
@@ -35,14 +55,49 @@ TARGETS = ("fastapi", "flask")
 FIXTURE = Path(__file__).parent / "fixtures" / "large"
 GENERATOR = FIXTURE / "make_postgresql.py"
 SCRIPT = FIXTURE / "postgresql.sql"
-# The promise of issue 13: the types every fixture table set must hold, as the script spells them.
-TYPES = ("MONEY", "XML", "POINT", "LINE", "LSEG", "BOX", "PATH", "POLYGON", "CIRCLE", "CUBE", "TSVECTOR",
-         "INT4RANGE", "INT8RANGE", "NUMRANGE", "TSRANGE", "TSTZRANGE", "DATERANGE", "INET", "CIDR", "MACADDR",
-         "MACADDR8", "BIT(4)", "VARBIT(8)", "INTERVAL", "UUID", "JSON", "JSONB", "BYTEA", "HSTORE", "LTREE",
-         "CITEXT", "INTEGER[]", "TEXT[]", "UUID[]", "DATE[]", "BOOLEAN[]", "MONEY[]", "public.price",
-         "public.tag_list", "public.positive_int", "public.slug")
-# Reflecting 400 tables of PostgreSQL is a batched inspector run plus the CHECK sample search.
-REFLECT_BUDGET_SECONDS = 10.0
+# The promise of issue 13: the types the script holds, as it spells them after a column name.
+TYPES = tuple(
+    "MONEY XML POINT LINE LSEG BOX PATH POLYGON CIRCLE CUBE TSVECTOR INT4RANGE INT8RANGE NUMRANGE TSRANGE "
+    "TSTZRANGE DATERANGE INET CIDR MACADDR MACADDR8 BIT(4) VARBIT(8) INTERVAL UUID JSON JSONB BYTEA HSTORE "
+    "LTREE CITEXT INTEGER[] TEXT[] UUID[] DATE[] BOOLEAN[] MONEY[] public.price public.tag_list "
+    "public.scores public.positive_int public.slug crm.email".split()
+)
+# Reflection took 25-45 s here before the CHECK sample search memoized its distinctness test (0403ad4).
+REFLECT_BUDGET_SECONDS = 15.0
+TABLES_PER_GROUP, GROUPS_TESTED = 8, 8
+MAX_FAILURES = 10
+# The tables named after words whose own tests run: those named like a module, route or helper of the
+# generated project (the other words are Python keywords and builtins: one shape, names proven elsewhere).
+PROJECT_WORDS = {
+    "app",
+    "db",
+    "docs",
+    "errors",
+    "health",
+    "healthz",
+    "main",
+    "models",
+    "openapi",
+    "query",
+    "request",
+    "routes",
+    "runtime",
+    "schemas",
+    "session",
+    "settings",
+    "tests",
+}
+FLASK_EXCLUDE = ["openapi"]
+OWN_TESTS_REASON = (
+    "the project's tests cannot set up their scratch database: the enums of the other schemas "
+    "(crm.status, sales.status...) are declared Enum(..., name='status') without their schema, so "
+    "create_all makes one type public.status (with one schema's labels), which the table public.status "
+    "then clashes with (DuplicateObject); with that worked around, the tables docs and healthz (paths "
+    "the framework's own routes answer) and Größe, 客户 (a Location header outside Latin-1) fail too"
+)
+
+
+# -- fixtures --------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module", params=[pytest.param("postgresql", marks=pytest.mark.server)])
@@ -60,9 +115,9 @@ def reflected(large: tuple[str, list[str]]) -> tuple[Spec, float]:
     return spec, time.perf_counter() - start
 
 
-def options(url: str, spec: Spec, schemas: list[str]) -> dict[str, Any]:
+def options(url: str, spec: Spec, schemas: list[str], exclude: list[str] | None = None) -> dict[str, Any]:
     """The options `codegen generate URL --schema ...` records (the same in every test: one render)."""
-    return api.recorded_options(spec, url, "apikey", schemas, None, None, None, None)
+    return api.recorded_options(spec, url, "apikey", schemas, None, exclude, None, None)
 
 
 def report(capsys: pytest.CaptureFixture[str], text: str) -> None:
@@ -71,18 +126,17 @@ def report(capsys: pytest.CaptureFixture[str], text: str) -> None:
         print("\n" + text, flush=True)
 
 
-# -- the committed script -----------------------------------------------------------------------------
+# -- the committed script --------------------------------------------------------------------------------
 
 
 def test_committed_script_is_the_generators_output() -> None:
     environment = {**os.environ, "PYTHONHASHSEED": "12345"}  # another seed than the one that wrote it
-    done = subprocess.run([sys.executable, str(GENERATOR)], capture_output=True, text=True, check=True,
-                          env=environment)
-    committed = SCRIPT.read_text(encoding="utf-8")
-    assert done.stdout == committed, (
-        f"{SCRIPT} differs from its generator's output; run: python {GENERATOR.relative_to(Path.cwd())} > "
-        f"{SCRIPT.relative_to(Path.cwd())}" if SCRIPT.is_relative_to(Path.cwd()) else "regenerate it"
+    done = subprocess.run(
+        [sys.executable, str(GENERATOR)], capture_output=True, text=True, check=True, env=environment
     )
+    assert done.stdout == SCRIPT.read_text(
+        encoding="utf-8"
+    ), f"{SCRIPT.name} differs from its generator's output; run: python {GENERATOR} > {SCRIPT}"
 
 
 def test_script_keeps_its_promises() -> None:
@@ -91,26 +145,31 @@ def test_script_keeps_its_promises() -> None:
     assert len(re.findall(r"^CREATE TABLE ", script, re.MULTILINE)) >= 320
     assert len(re.findall(r"^CREATE VIEW ", script, re.MULTILINE)) >= 6
     assert len(re.findall(r"^CREATE MATERIALIZED VIEW ", script, re.MULTILINE)) >= 6
-    assert re.search(r"^CREATE EXTENSION IF NOT EXISTS cube;$", script, re.MULTILINE)
     assert "DEFERRABLE INITIALLY DEFERRED" in script and "WHERE is_default" in script
     missing = [kind for kind in TYPES if not re.search(rf"\" {re.escape(kind)}(?:[ ,\n]|$)", script)]
     assert missing == []
 
 
-# -- reflect and generate (server) ---------------------------------------------------------------------
+# -- reflect and generate (server) -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_generated_code_compiles_and_hides_no_name(
-    large: tuple[str, list[str]], reflected: tuple[Spec, float], target: str, capsys: pytest.CaptureFixture[str]
+    large: tuple[str, list[str]],
+    reflected: tuple[Spec, float],
+    target: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     url, schemas = large
     spec, seconds = reflected
     start = time.perf_counter()
     files = api.generate_files(spec, target, options(url, spec, schemas))
     generated = time.perf_counter() - start
-    report(capsys, f"large/{target}: {len(spec.resources)} resources reflected in {seconds:.1f} s, "
-                   f"{len(files)} files generated in {generated:.1f} s")
+    report(
+        capsys,
+        f"large/{target}: {len(spec.resources)} resources reflected in {seconds:.1f} s, "
+        f"{len(files)} files generated in {generated:.1f} s",
+    )
     found = []
     for path, source in files.items():
         if path.endswith(".py"):
@@ -124,60 +183,214 @@ def test_every_table_and_view_becomes_a_resource(
 ) -> None:
     url, schemas = large
     spec, _ = reflected
-    expected = set(databases.relation_rows(url, schemas))
     found = {f"{resource.db_schema or 'public'}.{resource.table}" for resource in spec.resources}
-    assert found == expected
+    assert found == set(databases.relation_rows(url, schemas))
     assert len({resource.path for resource in spec.resources}) == len(spec.resources)
 
 
-@pytest.mark.xfail(strict=True, reason="the CHECK sample search (codegen/reflect/samples.py) evaluates "
-                   "`injective(expr, range(1, 1600))` afresh for every candidate of every unique checked "
-                   "column: about 3.3 million eval() calls, 25-45 s of the reflection")
 def test_reflection_stays_within_budget(reflected: tuple[Spec, float]) -> None:
     _, seconds = reflected
     assert seconds < REFLECT_BUDGET_SECONDS
 
 
-# -- the projects, installed and served (slow) ---------------------------------------------------------
+# -- known generator failures ------------------------------------------------------------------------------
+
+_URL_PATH = re.compile(r" (?:GET|POST|PUT|PATCH|DELETE) https?://[^/\s]+(/[^?\s]*)")
+_OWN_PATH = re.compile(r"^(?:list (/\S*): |(/\S*): an answer)")
 
 
-def write_project(root: Path, url: str, spec: Spec, schemas: list[str], target: str) -> Path:
-    """The project `codegen generate` writes, from the spec already reflected."""
-    files = api.generate_files(spec, target, options(url, spec, schemas))
+def failure_path(failure: str) -> str | None:
+    """The resource path a probe failure is about."""
+    match = _URL_PATH.search(failure) or _OWN_PATH.search(failure)
+    return unquote(next(group for group in match.groups() if group)) if match else None
+
+
+def failure_status(failure: str) -> str | None:
+    """The status a probe failure got (599: no answer)."""
+    match = re.search(r" -> (\d{3}) ", failure)
+    return match[1] if match else None
+
+
+@dataclass(frozen=True)
+class Known:
+    """A generator failure of this schema, where it shows, and how to tell its probe failures."""
+
+    reason: str
+    targets: tuple[str, ...]
+    matches: Callable[[str, dict[str, set[str]]], bool]
+
+
+KNOWN = {
+    "money_array": Known(
+        "a MONEY[] column is mapped to ARRAY(Numeric()), whose result processor does not know money's "
+        "array type: every list of its table 500s (InvalidRequestError: Unknown PG numeric type: 791)",
+        TARGETS,
+        lambda f, paths: failure_status(f) == "500" and failure_path(f) in paths["money_array"],
+    ),
+    "generated_always": Known(
+        "GENERATED ALWAYS columns (identity or stored expression) are writable in the API: a create that "
+        "sends them 500s (database error GeneratedAlways) instead of ignoring them or answering 422",
+        TARGETS,
+        lambda f, paths: f.startswith("create")
+        and failure_status(f) == "500"
+        and failure_path(f) in paths["generated_always"],
+    ),
+    "framework_paths": Known(
+        "a table named docs or healthz gets the path /docs or /healthz, which the framework's own route "
+        "answers (Swagger UI HTML, the health check) instead of the resource",
+        TARGETS,
+        lambda f, paths: failure_path(f) in ("/docs", "/healthz"),
+    ),
+    "reset_after_500": Known(
+        "after any 500, Starlette's ServerErrorMiddleware re-raises into uvicorn, which closes the "
+        "keep-alive connection the 500 went out on without `Connection: close`: the next request is reset",
+        ("fastapi",),
+        lambda f, paths: failure_status(f) == "599",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def known_paths(large: tuple[str, list[str]], reflected: tuple[Spec, float]) -> dict[str, set[str]]:
+    """Resource paths by known failure, from the catalog: tables with MONEY[] or GENERATED ALWAYS columns."""
+    url, _ = large
+    spec, _ = reflected
+    columns = "SELECT DISTINCT table_schema, table_name FROM information_schema.columns WHERE "
+    queries = {
+        "money_array": columns + "udt_name = '_money'",
+        "generated_always": columns + "identity_generation = 'ALWAYS' OR is_generated = 'ALWAYS'",
+    }
+    paths = {(resource.db_schema or "public", resource.table): resource.path for resource in spec.resources}
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return {
+                name: {paths[tuple(row)] for row in conn.execute(text(sql))} for name, sql in queries.items()
+            }
+    finally:
+        engine.dispose()
+
+
+# -- the projects, installed, tested and served (slow) ---------------------------------------------------
+
+
+def fixture_module(name: str) -> ModuleType:
+    """A module of tests/fixtures/large (they import one another by plain name)."""
+    if str(FIXTURE) not in sys.path:
+        sys.path.insert(0, str(FIXTURE))
+    return importlib.import_module(name)
+
+
+def covered_tables() -> set[tuple[str, str]]:
+    """(schema, name) of the tables and views whose own tests run (see the module's docstring)."""
+    make = fixture_module("make_postgresql")
+    words = set(fixture_module("large_specials").WORD_TABLES) - PROJECT_WORDS
+    groups, tables = make.build_groups(), make.all_tables()
+    first = {(t.schema, t.name) for t in groups[: TABLES_PER_GROUP * GROUPS_TESTED]}
+    schemas = {schema for schema, _ in first} | {"Audit-Log"}
+    views = {(view.schema, view.name) for view in make.build_views() if view.schema in schemas}
+    hand = {
+        (t.schema, t.name) for t in tables[len(groups) :] if not (t.schema == "public" and t.name in words)
+    }
+    return first | views | hand
+
+
+def own_test_files(project: Path, spec: Spec) -> list[str]:
+    """The project's test files to run: those of the tested tables, and those of no resource."""
+    wanted = covered_tables()
+    resources = {
+        resource.module: (resource.db_schema or "public", resource.table) for resource in spec.resources
+    }
+    found = []
+    for path in sorted((project / "tests").glob("test_*.py")):
+        module = path.stem.removeprefix("test_")
+        if module not in resources or resources[module] in wanted:
+            found.append(str(path.relative_to(project)))
+    return found
+
+
+def write_project(
+    root: Path, url: str, spec: Spec, schemas: list[str], target: str, exclude: list[str] | None = None
+) -> Path:
+    """The project `codegen generate` writes, from a spec already reflected."""
+    files = api.generate_files(spec, target, options(url, spec, schemas, exclude))
     write_new_tree(root / target, {path: text.encode("utf-8") for path, text in files.items()})
     return root / target
 
 
-def skip_reasons(output: str) -> Counter[str]:
-    """How many tests skipped for each reason, from pytest's `-rs` summary lines."""
-    reasons: Counter[str] = Counter()
-    for count, reason in re.findall(r"^SKIPPED \[(\d+)\] [^:]+:\d+: (.*)$", output, re.MULTILINE):
-        reasons[reason] += int(count)
-    return reasons
+@dataclass
+class Runs:
+    """What the slow part found: the FastAPI project's own test run and both probes."""
+
+    tests: subprocess.CompletedProcess[str]
+    test_files: int
+    project: Path
+    probes: dict[str, Report]
+    specs: dict[str, Spec]
+
+
+def run_own_tests(project: Path, python: Path, spec: Spec) -> tuple[subprocess.CompletedProcess[str], int]:
+    """The project's own tests (the selected files) against a fresh empty database."""
+    files = own_test_files(project, spec)
+    url = databases.create_database("postgresql", databases.database_name("largetests"))
+    command = [
+        str(python),
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-rfEs",
+        f"--maxfail={MAX_FAILURES}",
+        *files,
+    ]
+    with harness.timed("large/fastapi: project tests"):
+        done = subprocess.run(
+            command,
+            cwd=project,
+            env=harness.project_env({"TEST_DATABASE_URL": url}, python),
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+    return done, len(files)
+
+
+def serve_and_probe(project: Path, python: Path, url: str, spec: Spec, target: str) -> Report:
+    """The project serving the large database, probed."""
+    write, _, keys = harness.api_keys()
+    environment = {"DATABASE_URL": url, "API_KEYS": keys}
+    with harness.serve(python, project, environment, timeout=120, label=f"large/{target}") as base:
+        with harness.timed(f"large/{target}: probe"):
+            return probe_every(base, {"X-API-Key": write}, spec)
 
 
 @pytest.fixture(scope="module")
-def installed(
+def runs(
     large: tuple[str, list[str]], reflected: tuple[Spec, float], tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[str], tuple[Path, Path]]:
-    """`installed(target)`: the target's project written and installed once, (its directory, its python)."""
+) -> Runs:
+    """Both projects written and installed, then at once: FastAPI's own tests and both probes."""
     url, schemas = large
-    spec, _ = reflected
-    done: dict[str, tuple[Path, Path]] = {}
-
-    def get(target: str) -> tuple[Path, Path]:
-        if target not in done:
-            root = write_project(tmp_path_factory.mktemp(f"large_{target}"), url, spec, schemas, target)
-            done[target] = root, harness.install_project(root, f"large/{target}")
-        return done[target]
-
-    return get
+    specs = {"fastapi": reflected[0], "flask": api.reflect(url, schemas=schemas, exclude=FLASK_EXCLUDE)}
+    root = tmp_path_factory.mktemp("large")
+    projects = {}
+    for target in TARGETS:
+        project = write_project(
+            root, url, specs[target], schemas, target, FLASK_EXCLUDE if target == "flask" else None
+        )
+        projects[target] = project, harness.install_project(project, f"large/{target}")
+    with ThreadPoolExecutor(len(TARGETS) + 1) as pool:
+        tests = pool.submit(run_own_tests, *projects["fastapi"], specs["fastapi"])
+        probes = {t: pool.submit(serve_and_probe, *projects[t], url, specs[t], t) for t in TARGETS}
+        done, files = tests.result()
+        found = {target: future.result() for target, future in probes.items()}
+    return Runs(done, files, projects["fastapi"][0], found, specs)
 
 
 def probe_every(base: str, headers: dict[str, str], spec: Spec) -> Report:
-    """tests/probe.py's probe, going on past a collection whose answers are not its JSON pages (a
-    resource path a route of the framework shadows answers that route's HTML), and first a list call of
-    every resource path of the spec (the probe itself leaves /healthz out)."""
+    """tests/probe.py's probe, going on past a collection whose answers are not its JSON pages (a path a
+    route of the framework answers), after a list call of every resource path of the spec (the probe
+    leaves /healthz out)."""
     report = Report()
     with _Client(base_url=base, headers=headers, timeout=30) as client:
         for resource in spec.resources:
@@ -200,11 +413,88 @@ def is_page(response: httpx.Response) -> bool:
         return False
 
 
-def failure_kinds(failures: list[str]) -> Counter[str]:
-    """Failures by what they did and how it answered: `sort x: GET /a?... -> 500 ...` as `sort 500`."""
-    kinds: Counter[str] = Counter()
-    for failure in failures:
-        what = failure.split(":", 1)[0].split(" ")[0]
-        status = re.search(r" -> (\d{3})", failure)
-        kinds[f"{what} {status[1] if status else '(no row / no page)'}"] += 1
-    return kinds
+def skip_reasons(output: str, project: Path) -> Counter[str]:
+    """How many tests skipped for each reason (pytest's `-rs` lines), with the comment the generator wrote
+    above a skipping test (why its rows cannot be made) where there is one."""
+    reasons: Counter[str] = Counter()
+    for count, path, line, reason in re.findall(
+        r"^SKIPPED \[(\d+)\] ([^:]+):(\d+): (.*)$", output, re.MULTILINE
+    ):
+        why = skip_comment(project / path, int(line))
+        reasons[f"{reason} ({why})" if why else reason] += int(count)
+    return reasons
+
+
+def skip_comment(path: Path, line: int) -> str | None:
+    """The `# ...` line right above the function that holds line `line` of a test file."""
+    lines = path.read_text(encoding="utf-8").splitlines()[:line] if path.is_file() else []
+    for number in range(len(lines) - 1, 0, -1):
+        if lines[number].startswith("def "):
+            above = lines[number - 1]
+            return above[2:] if above.startswith("# ") else None
+    return None
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=OWN_TESTS_REASON)
+def test_fastapi_project_passes_its_own_tests(runs: Runs, capsys: pytest.CaptureFixture[str]) -> None:
+    counts = harness.summary_counts(runs.tests.stdout)
+    reasons = "\n".join(
+        f"  {count} x {reason}" for reason, count in skip_reasons(runs.tests.stdout, runs.project).items()
+    )
+    report(
+        capsys,
+        f"large/fastapi own tests ({runs.test_files} files): {counts}\nskipped:\n{reasons}\n"
+        f"{harness.timing_table()}",
+    )
+    failed = counts.get("failed", 0) + counts.get("error", 0)
+    assert runs.tests.returncode == 0 and failed == 0 and counts.get("passed"), runs.tests.stdout[-8000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", TARGETS)
+def test_project_answers_every_call(
+    runs: Runs, known_paths: dict[str, set[str]], target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    probed = runs.probes[target]
+    known = [KNOWN[name] for name in KNOWN if target in KNOWN[name].targets]
+    other = [f for f in probed.failures if not any(k.matches(f, known_paths) for k in known)]
+    report(
+        capsys,
+        f"large/{target}: {probed.requests} requests, {len(probed.failures)} failures "
+        f"({len(probed.failures) - len(other)} known)",
+    )
+    assert probed.requests > 20 * len(runs.specs[target].resources)
+    assert other == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "target"),
+    [
+        pytest.param(
+            name, target, id=f"{name}-{target}", marks=pytest.mark.xfail(strict=True, reason=known.reason)
+        )
+        for name, known in KNOWN.items()
+        for target in known.targets
+    ],
+)
+def test_known_generator_failure_is_gone(
+    runs: Runs, known_paths: dict[str, set[str]], name: str, target: str
+) -> None:
+    assert [f for f in runs.probes[target].failures if KNOWN[name].matches(f, known_paths)] == []
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="a table named openapi makes the blueprint 'openapi' of its routes, a "
+    "name app/openapi.py's blueprint already has: Flask refuses it and the app cannot start",
+)
+def test_flask_serves_a_table_named_openapi(large: tuple[str, list[str]], tmp_path: Path) -> None:
+    url, schemas = large
+    spec = api.reflect(url, schemas=schemas, include=FLASK_EXCLUDE)
+    project = write_project(tmp_path, url, spec, schemas, "flask")
+    python = harness.install_project(project, "large/flask-openapi")
+    with harness.serve(python, project, {"DATABASE_URL": url, "API_KEYS": harness.api_keys()[2]}) as base:
+        assert is_page(httpx.get(base + "/openapi", params={"limit": 1}))
