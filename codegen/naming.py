@@ -198,11 +198,23 @@ def module_name(name: str, taken: Iterable[str]) -> str:
     return unique_name(ident, taken)
 
 
+# Paths every generated project answers itself (the service's and the documentation's).
+RESERVED_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/metrics", "/docs", "/openapi.json", "/redoc"})
+# Blueprint names a Flask project registers itself: a resource's blueprint is named otherwise.
+RESERVED_BLUEPRINTS = frozenset({"openapi", "docs", "swagger_ui", "service", "static"})
+
+
 def collection_path(table: str, schema: str | None, taken: Iterable[str]) -> str:
-    """`/invoice-line`, or `/sales/order` for a table of a non-default schema; unique."""
+    """`/invoice-line`, or `/sales/order` for a table of a non-default schema; unique, and none of the
+    paths the project answers itself (a table `docs` is served at `/docs-2`)."""
     segment = kebab_case(table) or "resource"
     path = f"/{kebab_case(schema)}/{segment}" if schema else f"/{segment}"
-    return unique_name(path, taken, separator="-")
+    return unique_name(path, [*taken, *RESERVED_PATHS], separator="-")
+
+
+def blueprint_name(resource: str) -> str:
+    """The Flask blueprint of a resource: its name, unless the project registers a blueprint of it."""
+    return f"{resource}_resource" if resource in RESERVED_BLUEPRINTS else resource
 
 
 def relation_name(columns: list[str], target: str, taken: Iterable[str]) -> str:

@@ -109,12 +109,13 @@ def timing_table(timings: Iterable[tuple[str, float]] | None = None) -> str:
 # -- requirements -------------------------------------------------------------------------------------
 
 
-def project_requirements(project_dir: Path) -> list[str]:
-    """Every requirement of a generated project: dependencies, the `test` extra, build-system requires."""
+def project_requirements(project_dir: Path, extras: tuple[str, ...] = ("test",)) -> list[str]:
+    """Every requirement of a generated project: dependencies, the `extras`, build-system requires."""
     data = tomllib.loads((Path(project_dir) / "pyproject.toml").read_text(encoding="utf-8"))
     project = data.get("project", {})
     found = list(project.get("dependencies", []))
-    found += project.get("optional-dependencies", {}).get("test", [])
+    for extra in extras:
+        found += project.get("optional-dependencies", {}).get(extra, [])
     found += data.get("build-system", {}).get("requires", [])
     return sorted(dict.fromkeys(found))
 
@@ -270,15 +271,16 @@ def _run(command: list[str], what: str, env: Mapping[str, str] | None = None, ti
         )
 
 
-def install_project(project_dir: Path, label: str | None = None) -> Path:
-    """A fresh `project_dir/.venv` with the project installed editable with its test extra; its python.
+def install_project(project_dir: Path, label: str | None = None, extras: tuple[str, ...] = ("test",)) -> Path:
+    """A fresh `project_dir/.venv` with the project installed editable with its test extra (and the other
+    `extras`); its python.
 
     The install reads the project's own pyproject.toml (dependencies, `test` extra, build backend) and
     takes every wheel from the wheelhouse, never from an index.
     """
     project_dir = Path(project_dir).resolve()
     label = label or project_dir.name
-    house = wheelhouse(project_requirements(project_dir))
+    house = wheelhouse(project_requirements(project_dir, extras))
     venv = project_dir / ".venv"
     shutil.rmtree(venv, ignore_errors=True)
     python = venv / "bin" / "python"
@@ -308,7 +310,7 @@ def install_project(project_dir: Path, label: str | None = None) -> Path:
                     "--find-links",
                     str(house),
                     "--editable",
-                    f"{project_dir}[test]",
+                    f"{project_dir}[{','.join(extras)}]",
                 ],
                 "uv pip install",
                 env,
@@ -331,7 +333,7 @@ def install_project(project_dir: Path, label: str | None = None) -> Path:
                     "--find-links",
                     str(house),
                     "--editable",
-                    f"{project_dir}[test]",
+                    f"{project_dir}[{','.join(extras)}]",
                 ],
                 "pip install",
                 env,

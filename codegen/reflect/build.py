@@ -48,13 +48,14 @@ def _field(column: ColumnInfo, name: str, attribute: str) -> Field:
         timezone=info.timezone,
         enum_values=info.enum_values,
         enum_name=info.enum_name,
+        enum_schema=info.enum_schema,
         native_enum=info.native_enum,
         item_type=info.item_type,
         default=column.default,
         autoincrement=column.autoincrement,
         identity=column.identity,
         comment=column.comment,
-        read_only=not info.exact,
+        read_only=not info.exact or column.generated_always,
         sample=column.sample,
     )
 

@@ -66,6 +66,7 @@ class ColumnInfo:
     identity: bool = False
     comment: str | None = None
     sample: str | None = None  # a sample expression the table's CHECKs accept (reflect/samples.py)
+    generated_always: bool = False
 
 
 @dataclass
@@ -214,6 +215,8 @@ def _column_info(raw: dict[str, Any], dialect: Any, dialect_name: str,
     default = None if default is None or str(default).strip().upper() == "NULL" else str(default)
     identity = bool(raw.get("identity"))
     autoincrement = raw.get("autoincrement") is True or identity
+    # GENERATED ALWAYS (an identity or a computed column): the database refuses a value for it.
+    always = bool((raw.get("identity") or {}).get("always")) or raw.get("computed") is not None
     if default and default.lower().startswith("nextval("):
         autoincrement, default = True, None
     return ColumnInfo(
@@ -224,6 +227,7 @@ def _column_info(raw: dict[str, Any], dialect: Any, dialect_name: str,
         autoincrement=autoincrement,
         identity=identity,
         comment=raw.get("comment") or None,
+        generated_always=always,
     )
 
 

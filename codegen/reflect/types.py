@@ -23,6 +23,7 @@ class TypeInfo:
     timezone: bool = False
     enum_values: list[str] = field(default_factory=list)
     enum_name: str | None = None
+    enum_schema: str | None = None
     native_enum: bool = False
     item_type: LogicalType | None = None
     exact: bool = True
@@ -86,6 +87,7 @@ def _base_info(column_type: sqltypes.TypeEngine[object], db_type: str) -> TypeIn
             db_type,
             enum_values=[str(value) for value in column_type.enums],
             enum_name=column_type.name,
+            enum_schema=getattr(column_type, "schema", None) if native else None,
             native_enum=native,
         )
     if _is_mysql_boolean(column_type):
@@ -95,6 +97,10 @@ def _base_info(column_type: sqltypes.TypeEngine[object], db_type: str) -> TypeIn
         return TypeInfo(LogicalType.STRING, db_type, enum_values=members)
     if isinstance(column_type, sqltypes.ARRAY):
         item = map_type(column_type.item_type, None)
+        if not item.exact or "MONEY" in item.db_type.upper():
+            # Their items have no JSON value (inet, money as `$1.00`...): the whole array is served as
+            # its text, `{10.0.0.1,10.0.0.2}`.
+            return TypeInfo(LogicalType.UNKNOWN, db_type, exact=False)
         return TypeInfo(LogicalType.ARRAY, db_type, item_type=item.type, exact=item.exact)
     for generic, logical in _GENERIC:
         if isinstance(column_type, generic):

@@ -224,7 +224,7 @@ class Operations:
         # app/routes/__init__.py imports a group as `<module>_operations` beside the resource modules.
         modules = [r.module.removesuffix("_operations") for r in self.spec.resources
                    if r.module.endswith("_operations")]
-        blueprints = [r.name for r in self.spec.resources]
+        blueprints = [naming.blueprint_name(r.name) for r in self.spec.resources] + list(naming.RESERVED_BLUEPRINTS)
         result = []
         for label, operations in grouped.items():
             module = naming.module_name(label, modules)

@@ -453,7 +453,7 @@ def _test_imports(resource: Resource, sample: dict[str, Any], target: str) -> st
         imports.add("pytest")
     if resource.kind != "table":
         imports.add("pytest")
-        imports.update([("typing", "Any"), ("tests.tables", "LEFT_OUT")])
+        imports.update([("typing", "Any"), ("app.tables", "LEFT_OUT")])
     return imports.render()
 
 
@@ -472,6 +472,7 @@ def resource_context(
         "path": resource.path,
         "label": resource.name.replace("_", " "),
         "stem": naming.route_stem(resource.name),
+        "blueprint": naming.blueprint_name(resource.name),
         "read_only": resource.read_only,
         "has_item": bool(key),
         "key_names": [f.name for f in key],

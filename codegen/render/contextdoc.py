@@ -38,6 +38,8 @@ RESOURCE = {
     "kind": "`table`, `view` or `materialized_view`",
     "path": "collection path, e.g. `/invoice-line`",
     "label": "human name, e.g. `invoice line`",
+    "blueprint": "the Flask blueprint's name: the resource's name, unless the project registers a "
+    "blueprint of that name itself (`openapi`)",
     "stem": "what the route functions are named after (`list_<stem>`...): the name, unless such a function "
     "would hide a name the routes module imports (`settings` -> `settings_resource`)",
     "read_only": "true for views and tables without a primary key (or marked so in the spec)",

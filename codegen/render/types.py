@@ -144,6 +144,8 @@ def sqlalchemy_type(field: Field, dialect: str | None = None) -> TypeRef:
     if field.type is LogicalType.ENUM and field.native_enum and field.enum_values:
         values = ", ".join(py_str(value) for value in field.enum_values)
         name = f", name={py_str(field.enum_name)}" if field.enum_name else ""
+        if field.enum_schema:
+            name += f", schema={py_str(field.enum_schema)}"
         return TypeRef(f"Enum({values}{name})", (("sqlalchemy", "Enum"),))
     if field.type is LogicalType.ARRAY:
         item = SQLALCHEMY_TYPES[field.item_type or LogicalType.UNKNOWN]

@@ -73,6 +73,7 @@ class Field(Record):
     timezone: bool = False
     enum_values: list[str] = []
     enum_name: str | None = None
+    enum_schema: str | None = None
     native_enum: bool = False
     item_type: LogicalType | None = None
     default: str | None = None
