@@ -17,6 +17,10 @@ from urllib.parse import quote
 import httpx
 
 
+# Paths every project answers itself, no resources.
+SERVICE_PATHS = frozenset({"/healthz", "/livez", "/readyz", "/metrics", "/docs", "/openapi.json"})
+
+
 @dataclass
 class Report:
     """What a probe sent and what went wrong."""
@@ -50,7 +54,7 @@ def collections(document: dict[str, Any]) -> Iterator[Collection]:
     """The resources of an OpenAPI document generated from a database: `/x` with `/x/{a}/{b}` beside it."""
     paths = document.get("paths", {})
     for path, operations in sorted(paths.items()):
-        if "{" in path or "get" not in operations or path in ("/healthz",):
+        if "{" in path or "get" not in operations or path in SERVICE_PATHS:
             continue
         items = [
             p

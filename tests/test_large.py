@@ -14,11 +14,7 @@ are the same test templates over the same models; both targets are probed) and f
 resources: those of the first eight groups (every variant of every repeated shape), the views of their
 schemas, and the hand-made tables but the 34 named after keywords, builtins and common words (one shape; their
 names are proven by the compile, shadowing and probe checks). That part takes about 130 s on its own.
-Skips are printed with their reasons.
-
-Known generator failures are listed in KNOWN, each with a strict xfail of its own that flips once it is
-fixed; the probe tests fail on any other failure. Flask cannot start beside a table named `openapi`, so the
-Flask project is generated with `--exclude openapi`, and that failure has its own strict xfail.
+Skips are printed with their reasons; the probes and the own tests expect no failure at all.
 """
 
 from __future__ import annotations
@@ -30,13 +26,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import unquote
 
 import databases
 import harness
@@ -44,8 +39,6 @@ import httpx
 import pytest
 from probe import Report, _Client, _probe_collection, collections
 from shadowing import collisions
-from sqlalchemy import create_engine, text
-from sqlalchemy.pool import NullPool
 
 from codegen import api
 from codegen.spec.model import Spec
@@ -87,14 +80,6 @@ PROJECT_WORDS = {
     "settings",
     "tests",
 }
-FLASK_EXCLUDE = ["openapi"]
-OWN_TESTS_REASON = (
-    "the project's tests cannot set up their scratch database: the enums of the other schemas "
-    "(crm.status, sales.status...) are declared Enum(..., name='status') without their schema, so "
-    "create_all makes one type public.status (with one schema's labels), which the table public.status "
-    "then clashes with (DuplicateObject); with that worked around, the tables docs and healthz (paths "
-    "the framework's own routes answer) and Größe, 客户 (a Location header outside Latin-1) fail too"
-)
 
 
 # -- fixtures --------------------------------------------------------------------------------------------
@@ -191,84 +176,6 @@ def test_every_table_and_view_becomes_a_resource(
 def test_reflection_stays_within_budget(reflected: tuple[Spec, float]) -> None:
     _, seconds = reflected
     assert seconds < REFLECT_BUDGET_SECONDS
-
-
-# -- known generator failures ------------------------------------------------------------------------------
-
-_URL_PATH = re.compile(r" (?:GET|POST|PUT|PATCH|DELETE) https?://[^/\s]+(/[^?\s]*)")
-_OWN_PATH = re.compile(r"^(?:list (/\S*): |(/\S*): an answer)")
-
-
-def failure_path(failure: str) -> str | None:
-    """The resource path a probe failure is about."""
-    match = _URL_PATH.search(failure) or _OWN_PATH.search(failure)
-    return unquote(next(group for group in match.groups() if group)) if match else None
-
-
-def failure_status(failure: str) -> str | None:
-    """The status a probe failure got (599: no answer)."""
-    match = re.search(r" -> (\d{3}) ", failure)
-    return match[1] if match else None
-
-
-@dataclass(frozen=True)
-class Known:
-    """A generator failure of this schema, where it shows, and how to tell its probe failures."""
-
-    reason: str
-    targets: tuple[str, ...]
-    matches: Callable[[str, dict[str, set[str]]], bool]
-
-
-KNOWN = {
-    "money_array": Known(
-        "a MONEY[] column is mapped to ARRAY(Numeric()), whose result processor does not know money's "
-        "array type: every list of its table 500s (InvalidRequestError: Unknown PG numeric type: 791)",
-        TARGETS,
-        lambda f, paths: failure_status(f) == "500" and failure_path(f) in paths["money_array"],
-    ),
-    "generated_always": Known(
-        "GENERATED ALWAYS columns (identity or stored expression) are writable in the API: a create that "
-        "sends them 500s (database error GeneratedAlways) instead of ignoring them or answering 422",
-        TARGETS,
-        lambda f, paths: f.startswith("create")
-        and failure_status(f) == "500"
-        and failure_path(f) in paths["generated_always"],
-    ),
-    "framework_paths": Known(
-        "a table named docs or healthz gets the path /docs or /healthz, which the framework's own route "
-        "answers (Swagger UI HTML, the health check) instead of the resource",
-        TARGETS,
-        lambda f, paths: failure_path(f) in ("/docs", "/healthz"),
-    ),
-    "reset_after_500": Known(
-        "after any 500, Starlette's ServerErrorMiddleware re-raises into uvicorn, which closes the "
-        "keep-alive connection the 500 went out on without `Connection: close`: the next request is reset",
-        ("fastapi",),
-        lambda f, paths: failure_status(f) == "599",
-    ),
-}
-
-
-@pytest.fixture(scope="module")
-def known_paths(large: tuple[str, list[str]], reflected: tuple[Spec, float]) -> dict[str, set[str]]:
-    """Resource paths by known failure, from the catalog: tables with MONEY[] or GENERATED ALWAYS columns."""
-    url, _ = large
-    spec, _ = reflected
-    columns = "SELECT DISTINCT table_schema, table_name FROM information_schema.columns WHERE "
-    queries = {
-        "money_array": columns + "udt_name = '_money'",
-        "generated_always": columns + "identity_generation = 'ALWAYS' OR is_generated = 'ALWAYS'",
-    }
-    paths = {(resource.db_schema or "public", resource.table): resource.path for resource in spec.resources}
-    engine = create_engine(url, poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            return {
-                name: {paths[tuple(row)] for row in conn.execute(text(sql))} for name, sql in queries.items()
-            }
-    finally:
-        engine.dispose()
 
 
 # -- the projects, installed, tested and served (slow) ---------------------------------------------------
@@ -371,13 +278,11 @@ def runs(
 ) -> Runs:
     """Both projects written and installed, then at once: FastAPI's own tests and both probes."""
     url, schemas = large
-    specs = {"fastapi": reflected[0], "flask": api.reflect(url, schemas=schemas, exclude=FLASK_EXCLUDE)}
+    specs = {"fastapi": reflected[0], "flask": reflected[0]}
     root = tmp_path_factory.mktemp("large")
     projects = {}
     for target in TARGETS:
-        project = write_project(
-            root, url, specs[target], schemas, target, FLASK_EXCLUDE if target == "flask" else None
-        )
+        project = write_project(root, url, specs[target], schemas, target)
         projects[target] = project, harness.install_project(project, f"large/{target}")
     with ThreadPoolExecutor(len(TARGETS) + 1) as pool:
         tests = pool.submit(run_own_tests, *projects["fastapi"], specs["fastapi"])
@@ -436,7 +341,6 @@ def skip_comment(path: Path, line: int) -> str | None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=OWN_TESTS_REASON)
 def test_fastapi_project_passes_its_own_tests(runs: Runs, capsys: pytest.CaptureFixture[str]) -> None:
     counts = harness.summary_counts(runs.tests.stdout)
     reasons = "\n".join(
@@ -453,48 +357,8 @@ def test_fastapi_project_passes_its_own_tests(runs: Runs, capsys: pytest.Capture
 
 @pytest.mark.slow
 @pytest.mark.parametrize("target", TARGETS)
-def test_project_answers_every_call(
-    runs: Runs, known_paths: dict[str, set[str]], target: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_project_answers_every_call(runs: Runs, target: str, capsys: pytest.CaptureFixture[str]) -> None:
     probed = runs.probes[target]
-    known = [KNOWN[name] for name in KNOWN if target in KNOWN[name].targets]
-    other = [f for f in probed.failures if not any(k.matches(f, known_paths) for k in known)]
-    report(
-        capsys,
-        f"large/{target}: {probed.requests} requests, {len(probed.failures)} failures "
-        f"({len(probed.failures) - len(other)} known)",
-    )
+    report(capsys, f"large/{target}: {probed.requests} requests, {len(probed.failures)} failures")
     assert probed.requests > 20 * len(runs.specs[target].resources)
-    assert other == []
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("name", "target"),
-    [
-        pytest.param(
-            name, target, id=f"{name}-{target}", marks=pytest.mark.xfail(strict=True, reason=known.reason)
-        )
-        for name, known in KNOWN.items()
-        for target in known.targets
-    ],
-)
-def test_known_generator_failure_is_gone(
-    runs: Runs, known_paths: dict[str, set[str]], name: str, target: str
-) -> None:
-    assert [f for f in runs.probes[target].failures if KNOWN[name].matches(f, known_paths)] == []
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="a table named openapi makes the blueprint 'openapi' of its routes, a "
-    "name app/openapi.py's blueprint already has: Flask refuses it and the app cannot start",
-)
-def test_flask_serves_a_table_named_openapi(large: tuple[str, list[str]], tmp_path: Path) -> None:
-    url, schemas = large
-    spec = api.reflect(url, schemas=schemas, include=FLASK_EXCLUDE)
-    project = write_project(tmp_path, url, spec, schemas, "flask")
-    python = harness.install_project(project, "large/flask-openapi")
-    with harness.serve(python, project, {"DATABASE_URL": url, "API_KEYS": harness.api_keys()[2]}) as base:
-        assert is_page(httpx.get(base + "/openapi", params={"limit": 1}))
+    assert probed.failures == []

@@ -216,7 +216,7 @@ def add_api_context(spec: Spec, context: Context) -> Context:
         "version": str(spec.api.info.get("version") or "0.1.0"),
         "base_path": spec.api.base_path,
         "components": builder.context(),
-        "document": dump_json(openapi_document(spec)),
+        "document": dump_json(openapi_document(spec, context["auth"])),
         "error_shapes": dump_json(shapes),
         "tables": _migration(spec),
         "operation_ids": [o.operation_id for o in spec.operations],

@@ -109,14 +109,28 @@ def _operation(operation: Operation, resources: dict[str, Resource]) -> dict[str
     return result
 
 
-def openapi_document(spec: Spec) -> dict[str, Any]:
-    """The document, deterministic: paths and methods in the description's order."""
+# The scheme the project's own access control (`--auth`) checks, for a description that declares none:
+# clients and the /docs page's "Authorize" then know how writes are let through.
+OWN_SCHEMES = {
+    "apikey": ("ApiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"}),
+    "jwt": ("Bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
+}
+_READS = ("get", "head", "options")
+
+
+def openapi_document(spec: Spec, auth: str = "none") -> dict[str, Any]:
+    """The document, deterministic: paths and methods in the description's order; where the description
+    declares no security scheme, the one of the project's access control (`auth`) on its writes."""
     assert spec.api is not None
     api = spec.api
     resources = {r.name: r for r in spec.resources}
+    own = OWN_SCHEMES.get(auth) if not api.security_schemes else None
     paths: dict[str, dict[str, Any]] = {}
     for operation in spec.operations:
-        paths.setdefault(operation.path, {})[operation.method] = _operation(operation, resources)
+        described = _operation(operation, resources)
+        if own and operation.method not in _READS and "security" not in described:
+            described["security"] = [{own[0]: []}]
+        paths.setdefault(operation.path, {})[operation.method] = described
     document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": api.info or {"title": spec.name, "version": "0.1.0"},
@@ -130,6 +144,8 @@ def openapi_document(spec: Spec) -> dict[str, Any]:
         components["schemas"] = {m.name: m.schema_ for m in spec.models}
     if api.security_schemes:
         components["securitySchemes"] = {s.name: s.definition for s in api.security_schemes}
+    elif own:
+        components["securitySchemes"] = {own[0]: own[1]}
     if components:
         document["components"] = components
     if api.security:

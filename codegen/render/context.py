@@ -109,10 +109,11 @@ class _Model:
         if default is not None:
             self.imports.add("sqlalchemy", "text")
             args.append(f"server_default=text({py_str(default)})")
-        elif not resource.read_only and ((field.default is not None and not field.generated)
-                                         or not writable(field)):
+        elif not resource.read_only and not field.generated and (field.default is not None
+                                                                  or not writable(field)):
             # The database fills it (a default only it understands) or the API never writes it:
-            # FetchedValue keeps the column out of INSERTs instead of sending NULL.
+            # FetchedValue keeps the column out of INSERTs instead of sending NULL. (Not for a
+            # generated key: a server default would hide SQLAlchemy's own autoincrement.)
             self.imports.add("sqlalchemy", "FetchedValue")
             args.append("server_default=FetchedValue()")
         if field.comment:

@@ -3,19 +3,28 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import uvicorn
 
+from app.observability import logging_config
 from app.settings import get_settings
 
 
 def main() -> None:
     """Prepare the database, then run the server on HOST:PORT."""
     settings = get_settings()
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metrics there; /metrics answers their sum.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
     uvicorn.run(
         "app.main:app",
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        log_config=logging_config(),
+        access_log=False,  # app/observability.py writes one JSON line per request
         # Request heads of any length arriving in pieces reach the app (h11 drops heads
         # over 16 KiB by default), as with gunicorn in the Flask target.
         h11_max_incomplete_event_size=1_048_576,

@@ -33,7 +33,7 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return PATH + "".join(
+    return quote(PATH, safe="/") + "".join(
         "/" + quote(str(row[name]), safe="") for name in ("track_id",)
     )
 

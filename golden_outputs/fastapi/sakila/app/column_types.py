@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import WithJsonSchema
-from sqlalchemy import Numeric, String, Text, cast
+from sqlalchemy import DateTime, Numeric, String, Text, Time, cast
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.operators import OperatorType
@@ -55,6 +55,63 @@ class UuidText(TypeDecorator[UUID]):
     def process_result_value(self, value: Any, dialect: Any) -> UUID | None:
         """Read back a UUID, whatever text form the row holds."""
         return None if value is None else UUID(str(value))
+
+
+class SqliteDateTime(TypeDecorator[datetime]):
+    """A DATETIME of a SQLite database, written as SQLite's own functions write one
+    (`2024-01-02 03:04:05`, `.ffffff` only when there are microseconds), so that keys and rows the
+    API writes equal the ones already there; read back from any ISO 8601 form."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        """Text on SQLite (it has no DATETIME), the type itself elsewhere."""
+        return dialect.type_descriptor(
+            String() if dialect.name == "sqlite" else DateTime()
+        )
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        """The canonical text on SQLite."""
+        if value is None or dialect.name != "sqlite" or not isinstance(value, datetime):
+            return value
+        return value.isoformat(sep=" ")
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        """A datetime, or the stored value as it is when it is none."""
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                return value
+        return value
+
+
+class SqliteTime(TypeDecorator[time]):
+    """A TIME of a SQLite database, written as SQLite writes one (`03:04:05`, `.ffffff` only when there
+    are microseconds); read back from any ISO 8601 form."""
+
+    impl = Time
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        """Text on SQLite, the type itself elsewhere."""
+        return dialect.type_descriptor(String() if dialect.name == "sqlite" else Time())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        """The canonical text on SQLite."""
+        if value is None or dialect.name != "sqlite" or not isinstance(value, time):
+            return value
+        return value.isoformat()
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        """A time, or the stored value as it is when it is none."""
+        if isinstance(value, str):
+            try:
+                return time.fromisoformat(value)
+            except ValueError:
+                return value
+        return value
 
 
 class _Through(TypeDecorator[Any]):

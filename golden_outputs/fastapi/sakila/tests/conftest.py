@@ -15,8 +15,8 @@ from app.db import get_engine, get_sessionmaker
 from app.main import create_app
 from app import models  # noqa: F401 - importing the models registers them on Base
 from app.settings import get_settings
+from app.tables import clashes, create_tables, drop_tables, scratch_environment
 from tests.credentials import ENVIRONMENT, READ, WRITE
-from tests.tables import clashes, create_tables, drop_tables, scratch_environment
 
 SQLITE_OK = True
 

@@ -23,7 +23,9 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return PATH + "".join("/" + quote(str(row[name]), safe="") for name in ("film_id",))
+    return quote(PATH, safe="/") + "".join(
+        "/" + quote(str(row[name]), safe="") for name in ("film_id",)
+    )
 
 
 def test_list_answers_a_page(client: TestClient) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 import pytest
 
+from app.tables import LEFT_OUT
 from tests.samples import csv_cell, csv_table
-from tests.tables import LEFT_OUT
 
 PATH = "/staff-list"
 TABLE = "staff_list"

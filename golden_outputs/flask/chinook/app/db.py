@@ -10,6 +10,7 @@ from flask import g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from app.observability import observe_pool, trace_engine
 from app.policy import limit_statements
 from app.settings import get_settings
 
@@ -32,6 +33,12 @@ def _casefold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
 
 
+def observe(engine: Engine) -> None:
+    """The engine's pool counted in /metrics; its statements traced where tracing is on."""
+    observe_pool(engine)
+    trace_engine(engine)
+
+
 @lru_cache
 def get_engine() -> Engine:
     """The engine of DATABASE_URL, created on first use."""
@@ -41,9 +48,11 @@ def get_engine() -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_foreign_keys)
         limit_statements(engine)
+        observe(engine)
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=settings.pool_size)
     limit_statements(engine)
+    observe(engine)
     return engine
 
 

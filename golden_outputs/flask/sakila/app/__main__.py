@@ -8,12 +8,16 @@ reloading on code changes. DATABASE_URL and everything else come from the enviro
 from __future__ import annotations
 
 import argparse
+import logging.config
+import os
+import tempfile
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from app import create_app
+from app.observability import logging_config
 from app.settings import get_settings
 
 
@@ -47,6 +51,10 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.dev:
         create_app().run(host=settings.host, port=settings.port, debug=True)
         return
+    logging.config.dictConfig(logging_config())
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metrics there; /metrics answers their sum.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     options = {
         "bind": f"{host}:{settings.port}",
@@ -62,6 +70,9 @@ def main(argv: list[str] | None = None) -> None:
         # Settings come from the environment only; no control socket in $HOME either
         # (two servers on one machine would share its path).
         "control_socket_disable": True,
+        # JSON lines on stderr, the access log among them (app/observability.py writes it).
+        "logconfig_dict": logging_config(),
+        "accesslog": None,
     }
     Server(options).run()
 

@@ -10,9 +10,10 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, request
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from app.query import NotFound, QueryError, database_problem
+from app.query import STALE, NotFound, QueryError, database_problem
 from app.representation import Refused
 
 PROBLEM = "application/problem+json"
@@ -117,6 +118,11 @@ def _on_database(exc: DBAPIError) -> Response:
     return problem(status, detail)
 
 
+def _on_stale(_exc: StaleDataError) -> Response:
+    # The row a write read is not the one it would change (gone, or its key stored in another form).
+    return problem(409, STALE)
+
+
 def _on_overflow(_exc: OverflowError) -> Response:
     # A number the database driver cannot bind (SQLite: beyond 64 bits).
     return problem(422, OUT_OF_RANGE, [{"loc": [], "msg": OUT_OF_RANGE}])
@@ -134,5 +140,6 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Refused, _on_refused)
     app.register_error_handler(HTTPException, _on_http)
     app.register_error_handler(DBAPIError, _on_database)
+    app.register_error_handler(StaleDataError, _on_stale)
     app.register_error_handler(OverflowError, _on_overflow)
     app.register_error_handler(Exception, _on_error)

@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 from app import create_app, models  # noqa: F401 - models registers every model on Base
 from app.db import get_engine, get_sessionmaker
 from app.settings import get_settings
+from app.tables import clashes, create_tables, drop_tables, scratch_environment
 from tests.credentials import ENVIRONMENT, READ, WRITE
-from tests.tables import clashes, create_tables, drop_tables, scratch_environment
 
 SQLITE_OK = True
 

@@ -8,8 +8,8 @@ from typing import Any
 from flask.testing import FlaskClient
 import pytest
 
+from app.tables import LEFT_OUT
 from tests.samples import csv_cell, csv_table
-from tests.tables import LEFT_OUT
 
 PATH = "/film-list"
 TABLE = "film_list"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -25,8 +26,8 @@ class Employee(Base):
         Integer(),
         ForeignKey("Employee.EmployeeId"),
     )
-    birth_date: Mapped[datetime | None] = mapped_column("BirthDate", DateTime())
-    hire_date: Mapped[datetime | None] = mapped_column("HireDate", DateTime())
+    birth_date: Mapped[datetime | None] = mapped_column("BirthDate", SqliteDateTime())
+    hire_date: Mapped[datetime | None] = mapped_column("HireDate", SqliteDateTime())
     address: Mapped[str | None] = mapped_column("Address", String(70))
     city: Mapped[str | None] = mapped_column("City", String(40))
     state: Mapped[str | None] = mapped_column("State", String(40))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric, String
+from sqlalchemy import ForeignKey, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -23,7 +24,7 @@ class Invoice(Base):
         Integer(),
         ForeignKey("Customer.CustomerId"),
     )
-    invoice_date: Mapped[datetime] = mapped_column("InvoiceDate", DateTime())
+    invoice_date: Mapped[datetime] = mapped_column("InvoiceDate", SqliteDateTime())
     billing_address: Mapped[str | None] = mapped_column("BillingAddress", String(70))
     billing_city: Mapped[str | None] = mapped_column("BillingCity", String(40))
     billing_state: Mapped[str | None] = mapped_column("BillingState", String(40))

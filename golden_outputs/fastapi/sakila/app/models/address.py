@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -23,4 +24,4 @@ class Address(Base):
     city_id: Mapped[int] = mapped_column(Integer(), ForeignKey("city.city_id"))
     postal_code: Mapped[str | None] = mapped_column(String(10))
     phone: Mapped[str] = mapped_column(String(20))
-    last_update: Mapped[datetime] = mapped_column(DateTime())
+    last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Integer,
     Numeric,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -63,4 +63,4 @@ class Film(Base):
     )
     rating: Mapped[str | None] = mapped_column(String(10), server_default=text("'G'"))
     special_features: Mapped[str | None] = mapped_column(String(100))
-    last_update: Mapped[datetime] = mapped_column(DateTime())
+    last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

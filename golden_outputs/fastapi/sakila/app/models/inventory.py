@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer
+from sqlalchemy import ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -19,4 +20,4 @@ class Inventory(Base):
     inventory_id: Mapped[int] = mapped_column(Integer(), primary_key=True)
     film_id: Mapped[int] = mapped_column(Integer(), ForeignKey("film.film_id"))
     store_id: Mapped[int] = mapped_column(Integer(), ForeignKey("store.store_id"))
-    last_update: Mapped[datetime] = mapped_column(DateTime())
+    last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

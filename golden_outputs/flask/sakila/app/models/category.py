@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -18,4 +19,4 @@ class Category(Base):
 
     category_id: Mapped[int] = mapped_column(Integer(), primary_key=True)
     name: Mapped[str] = mapped_column(String(25))
-    last_update: Mapped[datetime] = mapped_column(DateTime())
+    last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -19,4 +20,4 @@ class City(Base):
     city_id: Mapped[int] = mapped_column(Integer(), primary_key=True)
     city: Mapped[str] = mapped_column(String(50))
     country_id: Mapped[int] = mapped_column(Integer(), ForeignKey("country.country_id"))
-    last_update: Mapped[datetime] = mapped_column(DateTime())
+    last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

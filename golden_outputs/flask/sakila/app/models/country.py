@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -18,4 +19,4 @@ class Country(Base):
 
     country_id: Mapped[int] = mapped_column(Integer(), primary_key=True)
     country: Mapped[str] = mapped_column(String(50))
-    last_update: Mapped[datetime | None] = mapped_column(DateTime())
+    last_update: Mapped[datetime | None] = mapped_column(SqliteDateTime())

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, text
+from sqlalchemy import ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -23,5 +24,5 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(50))
     address_id: Mapped[int] = mapped_column(Integer(), ForeignKey("address.address_id"))
     active: Mapped[str] = mapped_column(String(1), server_default=text("'Y'"))
-    create_date: Mapped[datetime] = mapped_column(DateTime())
-    last_update: Mapped[datetime] = mapped_column(DateTime())
+    create_date: Mapped[datetime] = mapped_column(SqliteDateTime())
+    last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

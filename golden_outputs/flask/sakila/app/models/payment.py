@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, Numeric
+from sqlalchemy import ForeignKey, Integer, Numeric
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -28,5 +29,5 @@ class Payment(Base):
         ForeignKey("rental.rental_id", ondelete="SET NULL"),
     )
     amount: Mapped[Decimal] = mapped_column(Numeric(5, 2))
-    payment_date: Mapped[datetime] = mapped_column(DateTime())
-    last_update: Mapped[datetime] = mapped_column(DateTime())
+    payment_date: Mapped[datetime] = mapped_column(SqliteDateTime())
+    last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -18,7 +19,7 @@ class Rental(Base):
     __table_args__ = (UniqueConstraint("rental_date", "inventory_id", "customer_id"),)
 
     rental_id: Mapped[int] = mapped_column(Integer(), primary_key=True)
-    rental_date: Mapped[datetime] = mapped_column(DateTime())
+    rental_date: Mapped[datetime] = mapped_column(SqliteDateTime())
     inventory_id: Mapped[int] = mapped_column(
         Integer(),
         ForeignKey("inventory.inventory_id"),
@@ -27,6 +28,6 @@ class Rental(Base):
         Integer(),
         ForeignKey("customer.customer_id"),
     )
-    return_date: Mapped[datetime | None] = mapped_column(DateTime())
+    return_date: Mapped[datetime | None] = mapped_column(SqliteDateTime())
     staff_id: Mapped[int] = mapped_column(Integer(), ForeignKey("staff.staff_id"))
-    last_update: Mapped[datetime] = mapped_column(DateTime())
+    last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (
-    DateTime,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    SmallInteger,
-    String,
-    text,
-)
+from sqlalchemy import ForeignKey, Integer, LargeBinary, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteDateTime
 from app.db import Base
 
 
@@ -34,4 +27,4 @@ class Staff(Base):
     active: Mapped[int] = mapped_column(SmallInteger(), server_default=text("1"))
     username: Mapped[str] = mapped_column(String(16))
     password: Mapped[str | None] = mapped_column(String(40))
-    last_update: Mapped[datetime] = mapped_column(DateTime())
+    last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

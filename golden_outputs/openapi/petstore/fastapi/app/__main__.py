@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import uvicorn
 
 from app.migrate import upgrade
+from app.observability import logging_config
 from app.settings import get_settings
 
 
@@ -16,11 +18,16 @@ def main() -> None:
     os.environ.setdefault("DATABASE_URL", "sqlite:///app.db")
     settings = get_settings()
     upgrade(settings.database_url)
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Each worker writes its metrics there; /metrics answers their sum.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="metrics-")
     uvicorn.run(
         "app.main:app",
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        log_config=logging_config(),
+        access_log=False,  # app/observability.py writes one JSON line per request
         # Request heads of any length arriving in pieces reach the app (h11 drops heads
         # over 16 KiB by default), as with gunicorn in the Flask target.
         h11_max_incomplete_event_size=1_048_576,

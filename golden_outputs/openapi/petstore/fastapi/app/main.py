@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from app.db import get_engine
+from app.docs import add_docs
 from app.errors import add_error_handlers, problem
-from app.middleware import HeadAsGet, Policy
+from app.middleware import HeadAsGet, Observed, Policy
+from app.observability import metrics_answer, readiness, trace_app
 from app.routes import ROUTERS
 from app.runtime import add_api_support
 
@@ -25,6 +27,26 @@ def healthz() -> JSONResponse:
     except Exception:  # noqa: BLE001 - any failure means "not healthy", never a trace
         return problem(503, "the database does not answer")
     return JSONResponse({"status": "ok"})
+
+
+def livez() -> JSONResponse:
+    """Report that the process answers (liveness: nothing else is checked)."""
+    return JSONResponse({"status": "ok"})
+
+
+def readyz() -> JSONResponse:
+    """Report whether the service can serve: its database, and Redis where REDIS_URL is set."""
+    checks = readiness(get_engine())
+    failing = [f"{name} ({state})" for name, state in checks.items() if state != "ok"]
+    if failing:
+        return problem(503, "not ready: " + ", ".join(failing))
+    return JSONResponse({"status": "ok", "checks": checks})
+
+
+def metrics() -> Response:
+    """The Prometheus metrics of the service, in the text exposition format."""
+    body, media_type = metrics_answer()
+    return Response(body, media_type=media_type)
 
 
 def literal_first(routes: Sequence[Any]) -> list[Any]:
@@ -42,12 +64,29 @@ def literal_first(routes: Sequence[Any]) -> list[Any]:
 
 def create_app() -> FastAPI:
     """Build the application; settings and the engine are read on first use."""
-    application = FastAPI(title="Swagger Petstore", version="1.0.0")
+    application = FastAPI(
+        title="Swagger Petstore",
+        version="1.0.0",
+        docs_url=None,
+        redoc_url=None,
+    )
     add_error_handlers(application)
+    add_docs(application)
     application.add_middleware(HeadAsGet)
     application.add_middleware(Policy)
+    application.add_middleware(Observed)
     application.add_api_route(
         "/healthz", healthz, methods=["GET"], tags=["service"], summary="Health"
+    )
+    for path, check, summary in (
+        ("/livez", livez, "Liveness"),
+        ("/readyz", readyz, "Readiness"),
+    ):
+        application.add_api_route(
+            path, check, methods=["GET"], tags=["service"], summary=summary
+        )
+    application.add_api_route(
+        "/metrics", metrics, methods=["GET"], include_in_schema=False
     )
     routes = APIRouter()
     routes.routes.extend(
@@ -55,6 +94,7 @@ def create_app() -> FastAPI:
     )
     application.include_router(routes)
     add_api_support(application)
+    trace_app(application)
     return application
 
 

@@ -16,8 +16,8 @@ from app.main import create_app
 from app.migrate import upgrade
 from app import models  # noqa: F401 - importing the models registers them on Base
 from app.settings import get_settings
+from app.tables import clashes, drop_tables, scratch_environment
 from tests.credentials import ENVIRONMENT, READ, WRITE
-from tests.tables import clashes, drop_tables, scratch_environment
 
 SQLITE_OK = True
 

@@ -11,8 +11,10 @@ from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import text
 
 from app.db import close_session, get_engine
+from app.docs import add_docs
 from app.errors import problem, register_error_handlers
 from app.hooks import register_policy
+from app.observability import metrics_answer, readiness, trace_app
 from app.routes import BLUEPRINTS
 from app.runtime import add_api_support
 
@@ -41,6 +43,26 @@ def healthz() -> Response | dict[str, str]:
     return {"status": "ok"}
 
 
+def livez() -> dict[str, str]:
+    """Report that the process answers (liveness: nothing else is checked)."""
+    return {"status": "ok"}
+
+
+def readyz() -> Response | dict[str, Any]:
+    """Report whether the service can serve: its database, and Redis where REDIS_URL is set."""
+    checks = readiness(get_engine())
+    failing = [f"{name} ({state})" for name, state in checks.items() if state != "ok"]
+    if failing:
+        return problem(503, "not ready: " + ", ".join(failing))
+    return {"status": "ok", "checks": checks}
+
+
+def metrics() -> Response:
+    """The Prometheus metrics of the service, in the text exposition format."""
+    body, media_type = metrics_answer()
+    return Response(body, content_type=media_type)
+
+
 def _no_content_type(response: Response) -> Response:
     """A 204 has no content, so no Content-Type either."""
     if response.status_code == 204:
@@ -62,7 +84,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.after_request(_no_content_type)
     app.teardown_appcontext(close_session)
     app.add_url_rule("/healthz", view_func=healthz, methods=["GET"])
+    add_docs(app)
+    app.add_url_rule("/livez", view_func=livez, methods=["GET"])
+    app.add_url_rule("/readyz", view_func=readyz, methods=["GET"])
+    app.add_url_rule("/metrics", view_func=metrics, methods=["GET"])
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     add_api_support(app)
+    trace_app(app)
     return app

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from app.settings import get_settings
+from app.shared_state import SharedRateLimiter
 
 # Sent with every answer: no sniffing, no framing, no referrer.
 SECURITY_HEADERS = (
@@ -41,7 +42,8 @@ class RateLimiter:
     """At most `count` requests per `period` seconds per client, in bursts up to `count`.
 
     The generic cell rate algorithm: one "theoretical arrival time" per client, so memory is one
-    float per active client. Counted in this process: with WORKERS > 1 each worker counts alone.
+    float per active client. Counted in this process: with WORKERS > 1 each worker counts alone,
+    unless REDIS_URL shares the count (app/shared_state.py).
     """
 
     def __init__(self, count: int, period: float) -> None:
@@ -82,10 +84,13 @@ def parse_rate(text: str) -> tuple[int, float] | None:
 
 
 @lru_cache
-def limiter() -> RateLimiter | None:
-    """The process's rate limiter, or None when RATE_LIMIT is empty."""
+def limiter() -> RateLimiter | SharedRateLimiter | None:
+    """The rate limiter: in Redis with REDIS_URL (one budget for every process and machine), else
+    this process's own; None when RATE_LIMIT is empty."""
     rate = parse_rate(get_settings().rate_limit)
-    return RateLimiter(*rate) if rate else None
+    if rate is None:
+        return None
+    return SharedRateLimiter(*rate) if get_settings().redis_url else RateLimiter(*rate)
 
 
 def client_of(headers: Mapping[str, str], address: str | None) -> str:
@@ -179,12 +184,22 @@ def is_docs(path: str) -> bool:
 
 
 def hidden(path: str) -> bool:
-    """True for the documentation paths when DOCS_ENABLED is false (they then answer 404)."""
+    """True for the documentation paths when DOCS_ENABLED is false, /metrics when METRICS_ENABLED is
+    false (they then answer 404)."""
+    settings = get_settings()
+    if path == "/metrics":
+        return not settings.metrics_enabled
     documentation = path == "/openapi.json" or is_docs(path)
-    return documentation and not get_settings().docs_enabled
+    return documentation and not settings.docs_enabled
 
 
-_DOCS_HEADERS = SECURITY_HEADERS
+# The /docs page and its assets (app/docs.py): Swagger UI from /docs/ only, nothing inline, no other host.
+DOCS_CSP = (
+    "Content-Security-Policy",
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+)
+_DOCS_HEADERS = (*SECURITY_HEADERS, DOCS_CSP)
 _API_HEADERS = (*SECURITY_HEADERS, API_CSP)
 
 

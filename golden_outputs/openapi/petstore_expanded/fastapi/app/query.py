@@ -66,6 +66,7 @@ OPERATORS = (*COMPARISONS, "in", "like", "ilike", "isnull")
 _BOOL = TypeAdapter(bool)
 _QUERY_VALUES = ConfigDict(val_json_bytes="base64")
 CONFLICT = "the change conflicts with a unique, foreign-key or check constraint"
+STALE = "the row changed while it was written; read it again"
 Body = TypeVar("Body", bound=BaseModel)
 
 
@@ -84,7 +85,7 @@ class QueryError(ValueError):
 
 # SQLSTATEs of a value a column cannot take or compare with (PostgreSQL, MySQL 22xxx).
 _VALUE_STATES = frozenset(
-    {"22001", "22003", "22007", "22008", "22P02", "42804", "42883"}
+    {"22001", "22003", "22007", "22008", "22P02", "42804", "42883", "428C9"}
 )
 
 
@@ -894,11 +895,38 @@ class Resource:
         ]
         return select(*fields).where(*keys)
 
-    def _read_one(self, key: Sequence[Any]) -> tuple[Select[Any], dict[str, Any]]:
+    def _read_one(
+        self, key: Sequence[Any], dialect: str = ""
+    ) -> tuple[Select[Any], dict[str, Any]]:
         """The read of the item at `key`, and its parameters."""
         if any(value is None for value in key):  # a keyless view: IS NULL, not `= NULL`
             return select(*self.selected).where(*self.key_where(key)), {}
+        if self._moment_key(dialect):
+            return select(*self.selected).where(*self._moment_where(key)), {}
         return self._by_key, {f"key_{index}": value for index, value in enumerate(key)}
+
+    def _moment_key(self, dialect: str) -> bool:
+        """SQLite compares dates and times as text: a key with one is compared normalized."""
+        moments = (datetime, time)
+        return dialect == "sqlite" and any(
+            self.columns[name].annotation in moments for name in self.key
+        )
+
+    def _moment_where(self, key: Sequence[Any]) -> list[ColumnElement[bool]]:
+        """Key conditions with SQLite's dates and times normalized (milliseconds kept)."""
+        conditions = []
+        for name, value in zip(self.key, key, strict=True):
+            attribute = self.attribute(name)
+            annotation = self.columns[name].annotation
+            if annotation in (datetime, time):
+                form = "%Y-%m-%d %H:%M:%f" if annotation is datetime else "%H:%M:%f"
+                bound = literal(value, attribute.type)
+                conditions.append(
+                    func.strftime(form, attribute) == func.strftime(form, bound)
+                )
+            else:
+                conditions.append(attribute == value)
+        return conditions
 
     def get_item(
         self,
@@ -918,7 +946,8 @@ class Resource:
             else:
                 raise QueryError.at(name, f"unknown parameter {name!r}")
         negotiate(accept, (JSON,))
-        row = session.execute(*self._read_one(key)).first()
+        dialect = session.get_bind().dialect.name
+        row = session.execute(*self._read_one(key, dialect)).first()
         if row is None:
             raise NotFound(
                 f"no {self.path.strip('/')} at {'/'.join(str(part) for part in key)}"
@@ -932,14 +961,16 @@ class Resource:
 
     def require(self, session: Session, key: Sequence[Any]) -> None:
         """NotFound unless an item exists at `key`."""
-        if session.execute(*self._read_one(key)).first() is None:
+        dialect = session.get_bind().dialect.name
+        if session.execute(*self._read_one(key, dialect)).first() is None:
             raise NotFound(
                 f"no {self.path.strip('/')} at {'/'.join(str(part) for part in key)}"
             )
 
     def location(self, item: dict[str, Any]) -> str:
-        """The item's URL path, for the Location header of a 201."""
-        return self.path + "".join(
+        """The item's URL path, for the Location header of a 201: percent-encoded, the collection's
+        path too (`/gr%C3%B6%C3%9Fe/1`), since a header holds ASCII only."""
+        return quote(self.path, safe="/") + "".join(
             "/" + quote(str(item[name]), safe="") for name in self.key
         )
 
@@ -1036,12 +1067,16 @@ class Resource:
         if conditions is not None:
             _lock(session)
             # The ETag of the row as GET answers it, read with the lock the write keeps.
-            statement, parameters = self._read_one(key)
+            statement, parameters = self._read_one(key, session.get_bind().dialect.name)
             locked = statement.with_for_update()
             row = session.execute(locked, parameters).first()
             if row is not None:
                 conditions.hold(etag(self.dump(row)), safe=False)
-        instance = session.get(self.model, self._by_name(key))
+        if self._moment_key(session.get_bind().dialect.name):
+            found = select(self.model).where(*self._moment_where(key))
+            instance = session.execute(found).scalars().first()
+        else:
+            instance = session.get(self.model, self._by_name(key))
         if instance is None:
             raise NotFound(
                 f"no {self.path.strip('/')} at {'/'.join(str(part) for part in key)}"

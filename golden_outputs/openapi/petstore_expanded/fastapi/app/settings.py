@@ -36,6 +36,16 @@ class Settings(BaseSettings):
         default="", description="Comma-separated origins, or `*`."
     )
     docs_enabled: bool = True
+    metrics_enabled: bool = Field(
+        default=True, description="Serve GET /metrics (Prometheus)."
+    )
+    redis_url: str = Field(
+        default="",
+        description="Redis shared by every process: rate limit.",
+    )
+    redis_prefix: str = Field(
+        default="petstore-expanded", description="Prefix of the keys in Redis."
+    )
 
 
 @lru_cache

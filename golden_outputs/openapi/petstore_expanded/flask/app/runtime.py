@@ -13,7 +13,6 @@ from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from flask import Flask, Request, Response, abort, current_app, g, request
-from flask_swagger_ui import get_swaggerui_blueprint
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -23,7 +22,6 @@ from app.errors import problem
 from app.query import NotFound, QueryError, Resource
 
 HERE = Path(__file__).parent
-TITLE = "Swagger Petstore"
 _ADAPTERS: dict[int, TypeAdapter[Any]] = {}
 INT64 = (-(2**63), 2**63 - 1)
 
@@ -279,11 +277,7 @@ def openapi_json() -> dict[str, Any]:
 
 
 def add_api_support(app: Flask) -> None:
-    """501 for missing handlers, documented error shapes, /openapi.json and /docs."""
+    """501 for missing handlers, documented error shapes, /openapi.json."""
     app.register_error_handler(NotImplementedOperation, _on_not_implemented)
     app.after_request(DocumentedErrors())
     app.add_url_rule("/openapi.json", view_func=openapi_json, methods=["GET"])
-    config = {"app_name": TITLE}
-    app.register_blueprint(get_swaggerui_blueprint("/docs", "/openapi.json", config))
-    # The page answers at /docs itself too, not only at /docs/.
-    app.add_url_rule("/docs", endpoint="swagger_ui.show")

@@ -13,10 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
-from app.query import NotFound, QueryError, database_problem
+from app.query import STALE, NotFound, QueryError, database_problem
 from app.representation import Refused
 
 PROBLEM = "application/problem+json"
@@ -133,6 +134,11 @@ async def _on_database(_request: Request, exc: DBAPIError) -> JSONResponse:
     return problem(status, detail)
 
 
+async def _on_stale(_request: Request, _exc: StaleDataError) -> JSONResponse:
+    # The row a write read is not the one it would change (gone, or its key stored in another form).
+    return problem(409, STALE)
+
+
 async def _on_overflow(_request: Request, _exc: OverflowError) -> JSONResponse:
     # A number the database driver cannot bind (SQLite: beyond 64 bits).
     return problem(422, OUT_OF_RANGE, [{"loc": [], "msg": OUT_OF_RANGE}])
@@ -196,5 +202,6 @@ def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Refused, _on_refused)
     app.add_exception_handler(HTTPException, _on_http)
     app.add_exception_handler(DBAPIError, _on_database)
+    app.add_exception_handler(StaleDataError, _on_stale)
     app.add_exception_handler(OverflowError, _on_overflow)
     app.add_exception_handler(Exception, _on_error)

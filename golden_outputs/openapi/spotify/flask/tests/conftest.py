@@ -15,8 +15,8 @@ from app import create_app, models  # noqa: F401 - models registers every model 
 from app.db import get_engine, get_sessionmaker
 from app.migrate import upgrade
 from app.settings import get_settings
+from app.tables import clashes, drop_tables, scratch_environment
 from tests.credentials import ENVIRONMENT, READ, WRITE
-from tests.tables import clashes, drop_tables, scratch_environment
 
 SQLITE_OK = True
 
