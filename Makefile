@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := demo
 PORT ?= 8000
+# pytest-xdist workers for `make test` (tests/conftest.py says how tests are grouped); 0 runs in-process.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test chromium goldens bench lint clean
 
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 test: $(STAMP) chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
 
 # Debian's Chromium, which tests/test_docs_browser.py drives with Playwright (never a browser Playwright
 # downloads itself). If it cannot be installed that test skips loudly, and fails under CI=true.

@@ -4,13 +4,21 @@ A test asks for `chinook_url`, `sakila_url` or `hard_url` and runs once per dial
 (sqlite, postgresql, mariadb), or calls `database_url(kind, dialect)` itself. Every database is built
 once per session and dropped at its end. When the PostgreSQL or MariaDB server of this machine is down,
 its tests are skipped with a loud reason, except under CI (CI=true), where they fail instead.
+
+`make test` runs the suite in two pytest-xdist workers (`--dist loadgroup`): a module whose tests share
+an expensive module-scoped fixture keeps them on one worker with `pytest.mark.xdist_group`. Figures
+a test prints with `figures(text)` (timings, counts) reach the terminal live in a plain run; under
+xdist, whose workers' output is not shown, they are printed together at the end of the run.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import databases
 import pytest
@@ -23,6 +31,45 @@ DIALECT_PARAMS = [
 SERVER_DIALECT_PARAMS = DIALECT_PARAMS[1:]
 
 DatabaseUrl = Callable[[str, str], str]
+# Where xdist workers leave their figures for the controller to print (set by the controller).
+FIGURES_DIR = "CODEGEN_TEST_FIGURES"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the controller of an xdist run, a folder for the workers' figures (they inherit it)."""
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None):
+        os.environ[FIGURES_DIR] = tempfile.mkdtemp(prefix="codegen-figures-")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print the figures the xdist workers left, in the order the tests finished."""
+    folder = os.environ.get(FIGURES_DIR)
+    if not folder or hasattr(config, "workerinput") or not Path(folder).is_dir():
+        return
+    entries = sorted(Path(folder).glob("*.txt"), key=lambda path: path.stat().st_mtime_ns)
+    if entries:
+        terminalreporter.section("figures the tests printed")
+        for entry in entries:
+            terminalreporter.write(entry.read_text(encoding="utf-8"))
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
+    """`figures(text)`: show a test's figures past pytest's capture (see the module docstring)."""
+    folder = os.environ.get(FIGURES_DIR)
+    counter = iter(range(1_000_000))
+
+    def show(text: str) -> None:
+        if folder:
+            name = f"{os.getpid()}-{request.node.nodeid}-{next(counter)}"
+            safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[-200:]
+            Path(folder, f"{safe}.txt").write_text("\n" + text + "\n", encoding="utf-8")
+        else:
+            with capsys.disabled():
+                print("\n" + text, flush=True)
+
+    return show
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -30,6 +30,9 @@ from codegen.render.project import render_project
 from codegen.render.pyliteral import py_str
 from corpus import corpus_file
 
+# Its tests share module-scoped fixtures: one xdist worker runs them all (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("black-stable")
+
 CORPUS_SOURCES = {
     "petstore": "openapi/oai-examples/petstore.yaml",
     "petstore_expanded": "openapi/oai-examples/petstore-expanded.yaml",

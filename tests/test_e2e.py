@@ -31,6 +31,7 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -103,13 +104,9 @@ def _first_target_first(kind: str, dialect: str) -> tuple[str, str]:
 
 
 def _errors_in_log(log: str) -> str:
-    """The server's log without its access lines: start-up, warnings and tracebacks."""
-    return "\n".join(line for line in log.splitlines() if not line.startswith("INFO:     127.0.0.1:"))
+    """The server's log (JSON lines) without its access lines: start-up, warnings and tracebacks."""
+    return "\n".join(line for line in log.splitlines() if '"logger": "app.access"' not in line)
 
-
-def _report(capsys: pytest.CaptureFixture[str], text: str) -> None:
-    with capsys.disabled():
-        print("\n" + text, flush=True)
 
 
 def _own_tests_problem(label: str, runs: list[tuple[str, Any]]) -> str | None:
@@ -132,9 +129,10 @@ def test_generated_projects_run_and_speak_the_same_contract(
     database_url: Any,
     wheels: Path,
     tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
+    figures: Callable[[str], None],
 ) -> None:
-    """Both targets from one database: own tests, contract suite each, then the same answers to the same requests."""
+    """Both targets from one database: own tests, contract suite each, then the same answers to the same
+    requests."""
     if kind not in databases.LOADERS:
         pytest.skip(f"tests/databases.py offers no {kind!r} database yet")
     first = len(harness.TIMINGS)
@@ -188,12 +186,13 @@ def test_generated_projects_run_and_speak_the_same_contract(
     for label, report in reports.items():
         lines.append(f"=== {label}: {report.summary()}")
         for what, done in tests.runs[label]:
-            lines.append(f"    project tests ({what}): {harness.summary_counts(done.stdout) or done.returncode}")
+            counts = harness.summary_counts(done.stdout) or done.returncode
+            lines.append(f"    project tests ({what}): {counts}")
     lines.append(f"=== {kind}/{dialect}: {same.summary()}")
     lines += [f"=== {result.summary()}" for result in fuzzed.values()]
     lines.append(harness.timing_table(harness.TIMINGS[first:]))
     lines.append(f"{kind}/{dialect}: total  {total:.2f} s")
-    _report(capsys, "\n".join(lines))
+    figures("\n".join(lines))
     if os.environ.get("CODEGEN_E2E_REPORTS"):
         folder = Path(os.environ["CODEGEN_E2E_REPORTS"])
         folder.mkdir(parents=True, exist_ok=True)
@@ -260,10 +259,3 @@ def test_healthz_answers_503_when_the_database_does_not(tmp_path: Path, wheels: 
     body = response.json()
     assert body["status"] == 503 and {"type", "title", "detail"} <= set(body), body
     assert "no-such-dir" not in response.text, "the error shows the database URL"
-
-
-def test_timing_summary(capsys: pytest.CaptureFixture[str]) -> None:
-    """Prints every timed step of this session (runs last in this module)."""
-    if not harness.TIMINGS:
-        pytest.skip("nothing was timed")
-    _report(capsys, "=== e2e timings\n" + harness.timing_table())

@@ -39,6 +39,9 @@ from codegen.reflect.etl import find_cursor
 from codegen.spec.io import dump_spec, parse_spec
 from conftest import in_ci, require_server
 
+# Its tests share module-scoped fixtures: one xdist worker runs them all (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("etl")
+
 REPO = Path(__file__).resolve().parents[1]
 SAKILA = databases.SAKILA_SQLITE
 SAKILA_TABLES = (

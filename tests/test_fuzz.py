@@ -30,7 +30,7 @@ import secrets
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,10 @@ import harness
 import httpx
 import pytest
 from conftest import require_server
-from contract.injection import KNOWN_ISSUES, classify as classify_injection, run_injection
-from fuzz import KNOWN_BUGS, classify as classify_fuzz, run_fuzz
+from contract.injection import KNOWN_ISSUES, run_injection
+from contract.injection import classify as classify_injection
+from fuzz import KNOWN_BUGS, run_fuzz
+from fuzz import classify as classify_fuzz
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -48,7 +50,8 @@ from sqlalchemy.pool import NullPool
 from codegen.api import generate
 from codegen.spec.io import read_spec
 
-pytestmark = pytest.mark.slow
+# Its tests share module-scoped fixtures: one xdist worker runs them all (tests/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz")]
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = ("fastapi", "flask")
@@ -57,10 +60,6 @@ TARGETS = ("fastapi", "flask")
 FUZZ_EXAMPLES = 5
 LOAD_SECONDS = 5.0
 
-
-def _report(capsys: pytest.CaptureFixture[str], text: str) -> None:
-    with capsys.disabled():
-        print("\n" + text, flush=True)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +139,7 @@ def _known_text(found: dict[str, list[Any]], known: tuple[Any, ...], target: str
 
 
 @pytest.mark.parametrize("target", TARGETS)
-def test_fuzz(target: str, projects: Projects, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fuzz(target: str, projects: Projects, figures: Callable[[str], None]) -> None:
     """schemathesis finds no 5xx and no answer that breaks the app's own OpenAPI document."""
     write, _, api_keys = harness.api_keys()
     label = f"hard/sqlite/{target}"
@@ -151,9 +150,7 @@ def test_fuzz(target: str, projects: Projects, capsys: pytest.CaptureFixture[str
             operations = _operations(base)
             result = run_fuzz(base, write, label, max_examples=FUZZ_EXAMPLES)
     found, unexpected = classify_fuzz(result.failures, target, "sqlite")
-    _report(
-        capsys,
-        "\n".join(
+    figures("\n".join(
             line
             for line in (
                 f"=== {result.summary()}",
@@ -186,7 +183,7 @@ INJECTION_RUNS = [("flask", "sqlite"), pytest.param("fastapi", "postgresql", mar
 
 
 @pytest.mark.parametrize(("target", "dialect"), INJECTION_RUNS)
-def test_injection(target: str, dialect: str, projects: Projects, capsys: pytest.CaptureFixture[str]) -> None:
+def test_injection(target: str, dialect: str, projects: Projects, figures: Callable[[str], None]) -> None:
     """Hostile values in every input: no 5xx, problem+json errors, no SQL run, the database unchanged."""
     write, _, api_keys = harness.api_keys()
     label = f"hard/{dialect}/{target}"
@@ -198,7 +195,7 @@ def test_injection(target: str, dialect: str, projects: Projects, capsys: pytest
             report = run_injection(base, spec, write, url)
     found, unexpected = classify_injection(report, target, dialect)
     unseen = _unseen(found, KNOWN_ISSUES, target, dialect)
-    _report(capsys, f"=== {label}: {report.summary()}" + (f"\n{unseen}" if unseen else ""))
+    figures(f"=== {label}: {report.summary()}" + (f"\n{unseen}" if unseen else ""))
     tables = sum(1 for resource in spec.resources if resource.kind == "table")
     assert report.tables == tables, report.format()
     assert report.requests > 1000 and report.stored > 0, report.format()
@@ -237,7 +234,7 @@ def test_no_secret_in_files_or_logs(
     wheels: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    figures: Callable[[str], None],
 ) -> None:
     """Extends tests/test_generate.py::test_no_credential_reaches_any_file (FastAPI, in memory): both
     targets written to disk with .codegen/, a real role with a password, secrets in the environment
@@ -344,9 +341,7 @@ def test_no_secret_in_files_or_logs(
                 assert call("GET", "/person") >= 500
                 assert call("PATCH", "/person/1", write, json={"name": "n"}) >= 500
             log = base.log()
-        _report(
-            capsys,
-            f"=== secret/{target}: {len(answers)} requests (statuses {sorted(set(statuses))}), "
+        figures(f"=== secret/{target}: {len(answers)} requests (statuses {sorted(set(statuses))}), "
             f"{len(log.splitlines())} server log lines, "
             f"{sum(1 for p in project.rglob('*') if '.venv' not in p.parts)} generated paths checked",
         )
@@ -368,7 +363,7 @@ def test_no_secret_in_files_or_logs(
 
 @pytest.mark.server
 @pytest.mark.parametrize("target", TARGETS)
-def test_load_short(target: str, wheels: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_load_short(target: str, wheels: Path, tmp_path: Path, figures: Callable[[str], None]) -> None:
     """Concurrent creates, updates and reads against PostgreSQL: no 5xx, every acknowledged write stored."""
     require_server("postgresql")
     sys.path.insert(0, str(ROOT / "bench"))
@@ -377,6 +372,6 @@ def test_load_short(target: str, wheels: Path, tmp_path: Path, capsys: pytest.Ca
     with bench_load.served_project(target, tmp_path) as (base, database_url, write):
         result = bench_load.run_load(base, database_url, write, target, seconds=LOAD_SECONDS)
         log = base.log()
-    _report(capsys, "\n".join(result.lines()))
+    figures("\n".join(result.lines()))
     assert result.ok, "\n".join(result.lines()) + "\n\nserver log:\n" + log[-4000:]
     assert min(len(values) for values in result.latencies.values()) > 0, "every kind of request ran"

@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +43,9 @@ from shadowing import collisions
 from codegen import api
 from codegen.spec.model import Spec
 from codegen.writer import write_new_tree
+
+# Its tests share module-scoped fixtures: one xdist worker runs them all (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("large")
 
 TARGETS = ("fastapi", "flask")
 FIXTURE = Path(__file__).parent / "fixtures" / "large"
@@ -105,11 +108,6 @@ def options(url: str, spec: Spec, schemas: list[str], exclude: list[str] | None 
     return api.recorded_options(spec, url, "apikey", schemas, None, exclude, None, None)
 
 
-def report(capsys: pytest.CaptureFixture[str], text: str) -> None:
-    """Print past pytest's capture, so that a plain run shows it."""
-    with capsys.disabled():
-        print("\n" + text, flush=True)
-
 
 # -- the committed script --------------------------------------------------------------------------------
 
@@ -143,16 +141,14 @@ def test_generated_code_compiles_and_hides_no_name(
     large: tuple[str, list[str]],
     reflected: tuple[Spec, float],
     target: str,
-    capsys: pytest.CaptureFixture[str],
+    figures: Callable[[str], None],
 ) -> None:
     url, schemas = large
     spec, seconds = reflected
     start = time.perf_counter()
     files = api.generate_files(spec, target, options(url, spec, schemas))
     generated = time.perf_counter() - start
-    report(
-        capsys,
-        f"large/{target}: {len(spec.resources)} resources reflected in {seconds:.1f} s, "
+    figures(f"large/{target}: {len(spec.resources)} resources reflected in {seconds:.1f} s, "
         f"{len(files)} files generated in {generated:.1f} s",
     )
     found = []
@@ -341,14 +337,12 @@ def skip_comment(path: Path, line: int) -> str | None:
 
 
 @pytest.mark.slow
-def test_fastapi_project_passes_its_own_tests(runs: Runs, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fastapi_project_passes_its_own_tests(runs: Runs, figures: Callable[[str], None]) -> None:
     counts = harness.summary_counts(runs.tests.stdout)
     reasons = "\n".join(
         f"  {count} x {reason}" for reason, count in skip_reasons(runs.tests.stdout, runs.project).items()
     )
-    report(
-        capsys,
-        f"large/fastapi own tests ({runs.test_files} files): {counts}\nskipped:\n{reasons}\n"
+    figures(f"large/fastapi own tests ({runs.test_files} files): {counts}\nskipped:\n{reasons}\n"
         f"{harness.timing_table()}",
     )
     failed = counts.get("failed", 0) + counts.get("error", 0)
@@ -357,8 +351,8 @@ def test_fastapi_project_passes_its_own_tests(runs: Runs, capsys: pytest.Capture
 
 @pytest.mark.slow
 @pytest.mark.parametrize("target", TARGETS)
-def test_project_answers_every_call(runs: Runs, target: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_project_answers_every_call(runs: Runs, target: str, figures: Callable[[str], None]) -> None:
     probed = runs.probes[target]
-    report(capsys, f"large/{target}: {probed.requests} requests, {len(probed.failures)} failures")
+    figures(f"large/{target}: {probed.requests} requests, {len(probed.failures)} failures")
     assert probed.requests > 20 * len(runs.specs[target].resources)
     assert probed.failures == []

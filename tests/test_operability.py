@@ -26,6 +26,9 @@ from conftest import in_ci
 
 from codegen import api
 
+# Its tests share module-scoped fixtures: one xdist worker runs them all (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("operability")
+
 REDIS = os.environ.get("REDIS_URL_FOR_TESTS", "redis://127.0.0.1:6379/0")
 TARGETS = ("fastapi", "flask")
 

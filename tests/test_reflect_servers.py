@@ -25,7 +25,8 @@ from codegen.cli import app
 from codegen.spec.io import dump_spec, parse_spec
 from codegen.spec.model import LogicalType, Spec
 
-pytestmark = pytest.mark.server
+# Its tests share module-scoped fixtures: one xdist worker runs them all (tests/conftest.py).
+pytestmark = [pytest.mark.server, pytest.mark.xdist_group("reflect-servers")]
 
 
 def field_types(spec: Spec) -> dict[str, list[tuple[str, LogicalType, bool]]]:

@@ -25,11 +25,13 @@ import httpx
 from contract.suite import Sent, listed
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Headers of the transport or the server software, not of the contract.
+# Headers of the transport or the server software, not of the contract; and the request id each
+# server makes anew.
 TRANSPORT_HEADERS = frozenset(
-    {"server", "date", "connection", "keep-alive", "content-length", "transfer-encoding", "via"}
+    {"server", "date", "connection", "keep-alive", "content-length", "transfer-encoding", "via", "x-request-id"}
 )
-FRAMEWORK_PAGES = ("/openapi.json", "/docs")
+# Pages a framework writes its own way, and the metrics of each server's own traffic.
+FRAMEWORK_PAGES = ("/openapi.json", "/docs", "/metrics")
 
 
 @dataclass

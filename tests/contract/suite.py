@@ -20,6 +20,7 @@ import itertools
 import json
 import operator
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -51,6 +52,7 @@ T = LogicalType
 INTEGERS = frozenset({T.INTEGER, T.SMALL_INTEGER, T.BIG_INTEGER})
 NUMERIC = INTEGERS | {T.DECIMAL, T.FLOAT}
 TEXTUAL = frozenset({T.STRING, T.TEXT, T.ENUM})
+SERVED_AS_TEXT = TEXTUAL | {T.UNKNOWN}
 TEMPORAL = frozenset({T.DATE, T.DATETIME, T.TIME})
 # Fields whose values the suite binds into its own SQL to compute what a filter must answer.
 DB_CHECKABLE = NUMERIC | TEXTUAL | TEMPORAL | {T.BOOLEAN}
@@ -826,6 +828,37 @@ class _Run:
 
     # -- service ---------------------------------------------------------------------------------------
 
+    def operability(self) -> None:
+        """Liveness, readiness, metrics and request ids: not in CONTRACT.md, ours (docs/design.md)."""
+        with self.section("operability"):
+            self._operability()
+
+    def _operability(self) -> None:
+        live = self.get("/livez")
+        if self.expect("GET /livez", live, 200):
+            self.check("GET /livez body", live.json() == {"status": "ok"}, {"status": "ok"}, live.text,
+                       response=live)
+        ready = self.get("/readyz")
+        if self.expect("GET /readyz", ready, 200):
+            checks = ready.json().get("checks")
+            self.check("GET /readyz checks the database", isinstance(checks, dict) and checks.get("database")
+                       == "ok", {"database": "ok"}, ready.text, response=ready)
+        sent = "contract-" + secrets.token_hex(4)
+        echoed = self.call("GET", "/healthz", headers={"X-Request-ID": sent})
+        self.check("X-Request-ID is echoed", echoed.headers.get("x-request-id") == sent, sent,
+                   echoed.headers.get("x-request-id"), response=echoed)
+        made = self.call("GET", "/healthz", headers={"X-Request-ID": "not an id we keep"}).headers.get("x-request-id")
+        self.check("a new X-Request-ID replaces one not kept", bool(made and re.fullmatch("[0-9a-f]{32}", made)),
+                   "32 hex digits", made)
+        metrics = self.get("/metrics")
+        if self.expect("GET /metrics", metrics, 200, json_body=False):
+            text = metrics.text
+            self.check("GET /metrics is Prometheus text", metrics.headers.get("content-type", "").startswith(
+                "text/plain") and "# TYPE http_requests_total counter" in text, "text/plain with counters",
+                metrics.headers.get("content-type"), response=metrics)
+            self.check("GET /metrics counts /healthz", 'route="/healthz",status="200"}' in text,
+                       'http_requests_total{...route="/healthz",status="200"}', text[:300], response=metrics)
+
     def service(self) -> None:
         with self.section("service"):
             response = self.get("/healthz")
@@ -1489,8 +1522,10 @@ class _Run:
             )
         else:
             self.skip("wrong-type filter value", "no integer, decimal, date or boolean field")
+        # A field of a type the generator does not know is served as its text form, so like applies.
         plain = next(
-            (x for x in sorted(fields, key=lambda x: x.type not in INTEGERS) if x.type not in TEXTUAL), None
+            (x for x in sorted(fields, key=lambda x: x.type not in INTEGERS) if x.type not in SERVED_AS_TEXT),
+            None,
         )
         if plain is not None:
             self.expect(
@@ -2323,6 +2358,7 @@ class _Run:
         started = clock.perf_counter()
         try:
             self.service()
+            self.operability()
             self.openapi()
             if not self.reads:
                 self.report.notes.append(

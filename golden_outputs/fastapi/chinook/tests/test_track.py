@@ -24,6 +24,7 @@ FIELDS = [
     "bytes",
     "unit_price",
 ]
+KEY_NAMES = ["track_id"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -33,9 +34,8 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return quote(PATH, safe="/") + "".join(
-        "/" + quote(str(row[name]), safe="") for name in ("track_id",)
-    )
+    keys = "".join("/" + quote(str(row[name]), safe="") for name in KEY_NAMES)
+    return quote(PATH, safe="/") + keys
 
 
 def test_list_answers_a_page(client: TestClient) -> None:

@@ -14,6 +14,7 @@ from tests.values import text
 PATH = "/actor"
 KEY = "actor_id"
 FIELDS = ["actor_id", "first_name", "last_name", "last_update"]
+KEY_NAMES = ["actor_id"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -23,9 +24,8 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return quote(PATH, safe="/") + "".join(
-        "/" + quote(str(row[name]), safe="") for name in ("actor_id",)
-    )
+    keys = "".join("/" + quote(str(row[name]), safe="") for name in KEY_NAMES)
+    return quote(PATH, safe="/") + keys
 
 
 def test_list_answers_a_page(client: TestClient) -> None:

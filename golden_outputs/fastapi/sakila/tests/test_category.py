@@ -14,6 +14,7 @@ from tests.values import text
 PATH = "/category"
 KEY = "category_id"
 FIELDS = ["category_id", "name", "last_update"]
+KEY_NAMES = ["category_id"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -23,9 +24,8 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return quote(PATH, safe="/") + "".join(
-        "/" + quote(str(row[name]), safe="") for name in ("category_id",)
-    )
+    keys = "".join("/" + quote(str(row[name]), safe="") for name in KEY_NAMES)
+    return quote(PATH, safe="/") + keys
 
 
 def test_list_answers_a_page(client: TestClient) -> None:

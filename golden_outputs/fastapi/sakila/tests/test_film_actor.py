@@ -13,6 +13,7 @@ from tests.samples import create, csv_cell, csv_table, new_film_actor, walk
 PATH = "/film-actor"
 KEY = "actor_id"
 FIELDS = ["actor_id", "film_id", "last_update"]
+KEY_NAMES = ["actor_id", "film_id"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -22,9 +23,8 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return quote(PATH, safe="/") + "".join(
-        "/" + quote(str(row[name]), safe="") for name in ("actor_id", "film_id")
-    )
+    keys = "".join("/" + quote(str(row[name]), safe="") for name in KEY_NAMES)
+    return quote(PATH, safe="/") + keys
 
 
 def test_list_answers_a_page(client: TestClient) -> None:

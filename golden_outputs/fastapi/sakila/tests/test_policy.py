@@ -134,7 +134,6 @@ def test_writes_without_credentials_are_401_and_read_access_403(
     assert reader.post(WRITE_PATH, json={}).status_code == 403
 
 
-
 def test_liveness_and_readiness(anonymous: Any, configure: Callable[..., None]) -> None:
     assert _json(anonymous.get("/livez")) == {"status": "ok"}
     ready = anonymous.get("/readyz")

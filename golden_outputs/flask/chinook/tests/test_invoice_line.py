@@ -13,6 +13,7 @@ from tests.samples import COUNTER, create, csv_cell, csv_table, new_invoice_line
 PATH = "/invoice-line"
 KEY = "invoice_line_id"
 FIELDS = ["invoice_line_id", "invoice_id", "track_id", "unit_price", "quantity"]
+KEY_NAMES = ["invoice_line_id"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -22,9 +23,8 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return quote(PATH, safe="/") + "".join(
-        "/" + quote(str(row[name]), safe="") for name in ("invoice_line_id",)
-    )
+    keys = "".join("/" + quote(str(row[name]), safe="") for name in KEY_NAMES)
+    return quote(PATH, safe="/") + keys
 
 
 def test_list_answers_a_page(client: FlaskClient) -> None:

@@ -13,6 +13,7 @@ from tests.samples import create, csv_cell, csv_table, new_playlist_track, walk
 PATH = "/playlist-track"
 KEY = "playlist_id"
 FIELDS = ["playlist_id", "track_id"]
+KEY_NAMES = ["playlist_id", "track_id"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -22,9 +23,8 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return quote(PATH, safe="/") + "".join(
-        "/" + quote(str(row[name]), safe="") for name in ("playlist_id", "track_id")
-    )
+    keys = "".join("/" + quote(str(row[name]), safe="") for name in KEY_NAMES)
+    return quote(PATH, safe="/") + keys
 
 
 def test_list_answers_a_page(client: FlaskClient) -> None:

@@ -23,6 +23,7 @@ FIELDS = [
     "phone",
     "last_update",
 ]
+KEY_NAMES = ["address_id"]
 BAD_QUERIES = [
     {"no_such_field": "1"},
     {"sort": "no_such_field"},
@@ -32,9 +33,8 @@ BAD_QUERIES = [
 
 
 def _item_path(row: dict[str, Any]) -> str:
-    return quote(PATH, safe="/") + "".join(
-        "/" + quote(str(row[name]), safe="") for name in ("address_id",)
-    )
+    keys = "".join("/" + quote(str(row[name]), safe="") for name in KEY_NAMES)
+    return quote(PATH, safe="/") + keys
 
 
 def test_list_answers_a_page(client: FlaskClient) -> None:
