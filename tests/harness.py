@@ -428,11 +428,26 @@ def api_keys() -> tuple[str, str, str]:
     return write, read, f"write:{digest(write)},read:{digest(read)}"
 
 
+# Servers get ports below the kernel's ephemeral range (32768-60999 on Linux), so no outgoing
+# connection holds one, and each xdist worker its own block, so two workers (or two threads of one) never
+# pick the same port between the check here and the server's bind.
+_PORT_BLOCK = 2000
+_PORTS = itertools.count()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, of this process's own block."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    first = 20000 + _PORT_BLOCK * (int(worker) % 6 if worker.isdigit() else 0)
+    for _ in range(_PORT_BLOCK):
+        port = first + next(_PORTS) % _PORT_BLOCK
+        with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise HarnessError(f"no free port in {first}-{first + _PORT_BLOCK - 1}")
 
 
 class BaseUrl(str):

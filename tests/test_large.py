@@ -298,7 +298,11 @@ def probe_every(base: str, headers: dict[str, str], spec: Spec) -> Report:
             listed = client.get(resource.path, params={"limit": 1})
             if report.check(listed, (200,), "list") and not is_page(listed):
                 report.failures.append(f"list {resource.path}: not a page of items: {listed.text[:120]!r}")
-        for collection in collections(client.get("/openapi.json").json()):
+        document = client.get("/openapi.json")
+        if document.status_code != 200 or "json" not in document.headers.get("content-type", ""):
+            report.failures.append(f"GET /openapi.json: {document.status_code} {document.text[:200]!r}")
+            return report
+        for collection in collections(document.json()):
             try:
                 _probe_collection(client, collection, report, True)
             except (ValueError, KeyError, TypeError, IndexError) as exc:
