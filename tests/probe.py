@@ -27,6 +27,8 @@ class Report:
 
     requests: int = 0
     failures: list[str] = field(default_factory=list)
+    # How long the /openapi.json the probe read took to answer, where a caller timed it.
+    document_seconds: float | None = None
 
     def check(self, response: httpx.Response, expected: tuple[int, ...], what: str) -> bool:
         """Count the request; note it as a failure unless its status is expected (never a 5xx)."""
