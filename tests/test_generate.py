@@ -83,6 +83,29 @@ def test_bad_sources_fail_with_one_line_and_no_output(tmp_path: Path, source: st
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe spec_version", "not UTF-8 text (byte 0 is 0xff)"),
+        (b"openapi: 3.0.3\ninfo: {title: \xe9t\xe9}\n", "cannot read"),
+        (b"", "a spec is a mapping"),
+    ],
+    ids=["spec-not-utf8", "description-not-utf8", "empty"],
+)
+def test_unreadable_files_fail_with_one_line_and_no_output(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    source = tmp_path / "source" / "api.yaml"
+    source.parent.mkdir()
+    source.write_bytes(content)
+    out = tmp_path / "out" / "api"
+    code, output = _generate(str(source), "-o", str(out))
+    assert code == 2
+    assert message in output and str(source) in output and "Traceback" not in output
+    assert len(output.strip().splitlines()) == 1
+    assert not out.parent.exists()
+
+
 def test_unknown_target_and_auth_are_user_errors(tmp_path: Path) -> None:
     assert _generate(CHINOOK, "-o", str(tmp_path / "a"), "--target", "django")[0] == 2
     assert _generate(CHINOOK, "-o", str(tmp_path / "b"), "--auth", "magic")[0] == 2
