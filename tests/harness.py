@@ -21,6 +21,7 @@ import fcntl
 import functools
 import hashlib
 import itertools
+import json
 import os
 import re
 import secrets
@@ -36,8 +37,10 @@ import time
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import httpx
+from fastapi_document import differences
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("CODEGEN_E2E_CACHE", ROOT / ".cache"))
@@ -401,6 +404,22 @@ def run_project_tests(
             text=True,
             timeout=timeout,
         )
+
+
+def fastapi_document_differences(python: Path, project_dir: Path, served: dict[str, Any]) -> list[str]:
+    """Where a FastAPI project's own /openapi.json (app/openapi.py) differs from the document FastAPI's
+    builder makes of the same app (tests/fastapi_document.py, run in the project's environment)."""
+    done = subprocess.run(
+        [str(python), str(Path(__file__).parent / "fastapi_document.py")],
+        cwd=project_dir,
+        env=project_env({"DATABASE_URL": "sqlite://"}, python),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if done.returncode != 0:
+        raise HarnessError(f"FastAPI's document of {project_dir}: {done.stderr[-2000:]}")
+    return differences(served, json.loads(done.stdout))
 
 
 def summary_counts(output: str) -> dict[str, int]:

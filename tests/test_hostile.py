@@ -9,7 +9,8 @@ Fast: both targets' generated code hides no name (tests/shadowing.py) and compil
 pass their own tests, out of the box on SQLite and on a scratch database of the dialect otherwise, with no
 test skipped (views made from their SQL, CHECKs honoured by the samples); then, serving the hostile
 database itself, every resource answers a list, a get, a sort and a filter by every field, and a create,
-without a 5xx (tests/probe.py).
+without a 5xx (tests/probe.py); the FastAPI project's own /openapi.json says what FastAPI's builder says
+of the same app (tests/fastapi_document.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import databases
 import harness
+import httpx
 import pytest
 from probe import probe
 from shadowing import collisions
@@ -81,6 +83,10 @@ def test_hostile_projects_pass_their_tests_and_answer_every_call(
         write, _, keys = harness.api_keys()
         with harness.serve(python, project, {"DATABASE_URL": url, "API_KEYS": keys}) as base:
             report = probe(base, {"X-API-Key": write})
+            if target == "fastapi":  # its own /openapi.json says what FastAPI's builder would
+                served = httpx.get(f"{base}/openapi.json", timeout=60).json()
+                found = harness.fastapi_document_differences(python, project, served)
+                problems += [f"fastapi: /openapi.json{difference}" for difference in found]
         problems += [f"{target}: {failure}" for failure in report.failures]
         assert report.requests > 20 * len(spec.resources)
     assert problems == []
