@@ -2,9 +2,10 @@
 
 A generated FastAPI project over a database builds its /openapi.json itself, in one pass (FastAPI's
 builder takes tens of seconds for 400 tables). Run with the project's Python in the project's folder,
-this module prints the document FastAPI's `get_openapi` builds for the same app, its error answers
-described as the app answers them (application/problem+json, a 400 for a body that is not UTF-8): the
-reference. `differences(served, reference)` lists where the two part, but for two things where the
+this module prints the document FastAPI's `get_openapi` builds for the same app, every error answer
+described as the app answers it (a Problem, application/problem+json; a 400 for a body that is not
+UTF-8; the routes name their error statuses without FastAPI's `model`, which would cost a pydantic
+field per status and route): the reference. `differences(served, reference)` lists where the two part, but for two things where the
 project says what the Flask target says: a `default` of null, which FastAPI drops (a field that may be
 left out is null then), and binary fields, which the apps write in URL-safe base64: pydantic's
 `format: base64url` where FastAPI says `contentEncoding: base64`.
@@ -24,6 +25,7 @@ def reference() -> dict[str, Any]:
     """FastAPI's own document of the app in the current folder, errors as problem+json."""
     from fastapi.openapi.utils import get_openapi
 
+    from app.errors import Problem  # type: ignore[import-not-found]
     from app.main import app  # type: ignore[import-not-found]
 
     document = get_openapi(
@@ -40,13 +42,14 @@ def reference() -> dict[str, Any]:
                 bad_body = {"description": "Bad Request", "content": {PROBLEM: {"schema": PROBLEM_REF}}}
                 operation["responses"].setdefault("400", bad_body)
             for status, response in operation.get("responses", {}).items():
-                content = response.get("content", {})
-                if status.isdigit() and int(status) >= 400 and "application/json" in content:
-                    del content["application/json"]
-                    content[PROBLEM] = {"schema": PROBLEM_REF}
+                if status.isdigit() and int(status) >= 400:
+                    response.setdefault("content", {}).pop("application/json", None)
+                    response["content"][PROBLEM] = {"schema": PROBLEM_REF}
     for unused in ("HTTPValidationError", "ValidationError"):
         if unused not in json.dumps(document.get("paths", {})):
             schemas.pop(unused, None)
+    schemas["Problem"] = Problem.model_json_schema(mode="serialization")
+    document["components"]["schemas"] = dict(sorted(schemas.items()))
     return document
 
 
