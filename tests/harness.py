@@ -449,9 +449,11 @@ def api_keys() -> tuple[str, str, str]:
 
 # Servers get ports below the kernel's ephemeral range (32768-60999 on Linux), so no outgoing
 # connection holds one, and each xdist worker its own block, so two workers (or two threads of one) never
-# pick the same port between the check here and the server's bind.
+# pick the same port between the check here and the server's bind. Within its block a process starts
+# at an offset of its pid: two pytest runs at once (no xdist, both in block 0) rarely meet, where one's
+# server could otherwise answer the other's health check on a port that was free a moment before.
 _PORT_BLOCK = 2000
-_PORTS = itertools.count()
+_PORTS = itertools.count(os.getpid() * 97 % _PORT_BLOCK)
 
 
 def free_port() -> int:
