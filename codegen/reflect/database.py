@@ -191,7 +191,7 @@ def partitions(conn: Any, schema: str | None) -> dict[str, str]:
         return {}
     rows = conn.execute(text(_PARTITIONS), {"schema": schema or conn.dialect.default_schema_name}).all()
     parents = {str(name): str(parent) for name, parent in rows}
-    roots = {}
+    roots: dict[str, str] = {}
     for name, parent in parents.items():
         while parent in parents:  # a partition that is partitioned itself: its rows are the root's
             parent = parents[parent]

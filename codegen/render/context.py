@@ -334,14 +334,16 @@ def _path_key(fields: list[Field]) -> bool:
 def _item_path(key: list[Context], rest: bool) -> str:
     """Item path suffix in FastAPI's syntax: `/{playlist_id}/{track_id}`, the last `{name:path}` if `rest`."""
     last = len(key) - 1
-    return "".join("/{" + k["attribute"] + (":path" if rest and i == last else "") + "}" for i, k in enumerate(key))
+    return "".join("/{" + k["attribute"] + (":path" if rest and i == last else "") + "}"
+                   for i, k in enumerate(key))
 
 
 def _flask_rule(key: list[Context], rest: bool = False) -> str:
     """Item path suffix in Flask's rule syntax: `/<playlist_id>/<track_id>`, the last `<rest:...>` if `rest`
     (app/__init__.py's converter: FastAPI's `path`, which also takes a leading `/`)."""
     last = len(key) - 1
-    return "".join("/<" + ("rest:" if rest and i == last else "") + k["attribute"] + ">" for i, k in enumerate(key))
+    return "".join("/<" + ("rest:" if rest and i == last else "") + k["attribute"] + ">"
+                   for i, k in enumerate(key))
 
 
 class _Routes:

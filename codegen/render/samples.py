@@ -92,7 +92,7 @@ class _Planner:
             if unfilled and not generated_key(resource, field) and portable_default(field) is None:
                 # The tests' database has only the defaults every dialect understands.
                 how = f"its default {field.default}" if field.default else "the database"
-                return f"field {field.name} is never null and filled by {how}, which the tests' database lacks"
+                return f"field {field.name} is never null and filled by {how}, unknown to the tests' database"
         return _repeating_key(resource, sent, fk_fields)
 
     def sent(self, resource: Resource, fk_fields: set[str]) -> dict[str, str]:

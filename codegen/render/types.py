@@ -63,6 +63,8 @@ SERVED: tuple[tuple[frozenset[str], frozenset[str] | None, str], ...] = (
     (_MYSQL_SPATIAL, frozenset({"mysql"}), "AsWkt"),
 )
 _TYPE_WORD = re.compile(r"[A-Z][A-Z0-9_]*")
+# An array of a domain, as reflect/types.py names it (`email (TEXT)[]`): the driver knows no such array.
+_DOMAIN_ARRAY = re.compile(r" \(.+\)\[\]$")
 
 # Types SQLite cannot hold: a schema using them is tested against TEST_DATABASE_URL.
 NOT_ON_SQLITE = frozenset({LogicalType.ARRAY})
@@ -84,6 +86,8 @@ def served_through(field: Field, dialect: str | None) -> str | None:
             continue  # a MONEY SQLite reads by its affinity, nothing more
         if words & names and (dialects is None or dialect in dialects):
             return served
+    if field.type is LogicalType.ARRAY and _DOMAIN_ARRAY.search(field.db_type):
+        return "AsTextArray"
     return "AsText" if field.type is LogicalType.UNKNOWN else None
 
 
