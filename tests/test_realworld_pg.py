@@ -128,6 +128,10 @@ def _answers(base: str, key: str) -> list[str]:
         one = _strict_json(client.get("/reading/2"))
         if (one["f8"], one["ratio"]) != ("NaN", "NaN"):
             failures.append(f"GET /reading/2 answered {one}")
+        alarms = ["2024-01-01T05:00:00+05:00"]  # a TIMESTAMPTZ[] keeps the offset of what is written
+        patched = client.patch("/reading/5", json={"alarms": alarms}).json().get("alarms")
+        if patched != ["2024-01-01T00:00:00Z"]:
+            failures.append(f"PATCH /reading/5 alarms {alarms} stored as {patched}")
         params = {"sort": "film_id", "fields": "film_id,moods"}
         moods = [row["moods"] for row in _strict_json(client.get("/film", params=params))["items"]]
         if moods[:2] != [["feel good", "don't watch"], ["Sci/Fi", 'a "quoted" one']]:

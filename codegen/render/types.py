@@ -66,6 +66,8 @@ _TYPE_WORD = re.compile(r"[A-Z][A-Z0-9_]*")
 # An array of a domain, as reflect/types.py names it (`email (TEXT)[]`): the driver knows no such array.
 _DOMAIN_ARRAY = re.compile(r" \(.+\)\[\]$")
 
+_ZONED = frozenset({LogicalType.DATETIME, LogicalType.TIME})
+
 # Types SQLite cannot hold: a schema using them is tested against TEST_DATABASE_URL.
 NOT_ON_SQLITE = frozenset({LogicalType.ARRAY})
 
@@ -161,7 +163,9 @@ def sqlalchemy_type(field: Field, dialect: str | None = None) -> TypeRef:
     if field.type is LogicalType.ARRAY:
         item = SQLALCHEMY_TYPES[field.item_type or LogicalType.UNKNOWN]
         module = "sqlalchemy.types" if item == "NullType" else "sqlalchemy"
-        return TypeRef(f"ARRAY({item}())", (("sqlalchemy", "ARRAY"), (module, item)))
+        # TIMESTAMPTZ[]: items bound without their zone would lose their offset in the cast.
+        zone = "timezone=True" if field.timezone and field.item_type in _ZONED else ""
+        return TypeRef(f"ARRAY({item}({zone}))", (("sqlalchemy", "ARRAY"), (module, item)))
     name = SQLALCHEMY_TYPES[field.type]
     if field.type is LogicalType.STRING and not field.length:
         name = "Text"  # a VARCHAR needs a length on MariaDB and MySQL
