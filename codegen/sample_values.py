@@ -76,7 +76,8 @@ def default_expr(shape: Shape) -> str | None:
     if kind is LogicalType.DATETIME:
         return "moment(n, tz=True)" if shape.timezone else "moment(n)"
     if kind is LogicalType.ARRAY:
-        item = default_expr(Shape(shape.item_type or LogicalType.UNKNOWN))
+        item = default_expr(Shape(shape.item_type or LogicalType.UNKNOWN, enum_values=shape.enum_values,
+                                  timezone=shape.timezone))
         return f"[{item}]" if item else None
     return _CONSTANT.get(kind)
 

@@ -210,6 +210,7 @@ def _relationships(named: dict[tuple[str | None, str], _Named], diagnostics: lis
 def _resource(entry: _Named, relationships: list[Relationship], diagnostics: list[Diagnostic]) -> Resource:
     table = entry.table
     fields = entry.columns
+    diagnostics += [Diagnostic(level="info", where=entry.name, message=note) for note in table.notes]
     for column in table.columns:
         if not column.type.exact:
             diagnostics.append(

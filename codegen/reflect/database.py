@@ -176,8 +176,35 @@ def _safe(call: Callable[[], dict[Any, Any]]) -> dict[Any, Any]:
         return {}
 
 
-def _object_names(inspector: Inspector, schema: str | None) -> dict[str, str]:
-    kinds: dict[str, str] = {name: "table" for name in inspector.get_table_names(schema=schema)}
+# PostgreSQL's partitions (of a declaratively partitioned table, at any depth) with their parent: the
+# parent is the table a client reads and writes, its partitions are where the database keeps the rows.
+_PARTITIONS = (
+    "SELECT c.relname, p.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent"
+    " WHERE c.relispartition AND n.nspname = :schema"
+)
+
+
+def partitions(conn: Any, schema: str | None) -> dict[str, str]:
+    """{partition: the partitioned table it belongs to} of a PostgreSQL schema (nothing elsewhere)."""
+    if conn.dialect.name != "postgresql":
+        return {}
+    rows = conn.execute(text(_PARTITIONS), {"schema": schema or conn.dialect.default_schema_name}).all()
+    parents = {str(name): str(parent) for name, parent in rows}
+    roots: dict[str, str] = {}
+    for name, parent in parents.items():
+        while parent in parents:  # a partition that is partitioned itself: its rows are the root's
+            parent = parents[parent]
+        roots[name] = parent
+    return roots
+
+
+def _object_names(inspector: Inspector, schema: str | None, parts: dict[str, str]) -> dict[str, str]:
+    """{name: kind} of the tables, views and materialized views of a schema; the partitions `parts` left
+    out (their partitioned table serves their rows)."""
+    kinds: dict[str, str] = {
+        name: "table" for name in inspector.get_table_names(schema=schema) if name not in parts
+    }
     kinds.update({name: "view" for name in inspector.get_view_names(schema=schema)})
     try:
         materialized = inspector.get_materialized_view_names(schema=schema)
@@ -375,7 +402,8 @@ def _reflect_schema(
     replay: Connection | None = None,
     memo: TableMemo | None = None,
 ) -> list[TableInfo]:
-    kinds = _object_names(inspector, schema)
+    parts = partitions(inspector.bind, schema)
+    kinds = _object_names(inspector, schema, parts)
     names = _selected(kinds, schema, include, exclude)
     if not names:
         return []
@@ -399,10 +427,19 @@ def _reflect_schema(
         table = _table_info(key, kinds[name], batch, dialect, types)
         table.schema = key_schema
         table.definition = definitions.get(name)
+        table.notes += _partition_notes(name, parts)
         tables.append(table)
     if memo is not None:
         memo.keep(tables)
     return tables
+
+
+def _partition_notes(name: str, parts: dict[str, str]) -> list[str]:
+    """What a partitioned table's spec says of its partitions (not served themselves)."""
+    own = sorted(part for part, parent in parts.items() if parent == name)
+    if not own:
+        return []
+    return [f"partitioned table: its rows are served here, not per partition ({', '.join(own)})"]
 
 
 # The database's own name of each column's type, for the types SQLAlchemy does not know (`xml`, `cube`,

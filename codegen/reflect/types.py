@@ -101,7 +101,12 @@ def _base_info(column_type: sqltypes.TypeEngine[object], db_type: str) -> TypeIn
             # Their items have no JSON value (inet, money as `$1.00`...): the whole array is served as
             # its text, `{10.0.0.1,10.0.0.2}`.
             return TypeInfo(LogicalType.UNKNOWN, db_type, exact=False)
-        return TypeInfo(LogicalType.ARRAY, db_type, item_type=item.type, exact=item.exact)
+        if type(column_type.item_type).__name__ == "DOMAIN":
+            db_type = f"{item.db_type}[]"  # `email (TEXT)[]`: render/types.py serves it as TEXT[]
+        # An array of enum items keeps their labels (and the enum's name), which its models declare.
+        return TypeInfo(LogicalType.ARRAY, db_type, item_type=item.type, exact=item.exact,
+                        timezone=item.timezone, enum_values=item.enum_values, enum_name=item.enum_name,
+                        enum_schema=item.enum_schema, native_enum=item.native_enum)
     for generic, logical in _GENERIC:
         if isinstance(column_type, generic):
             return _with_params(column_type, logical, db_type)

@@ -109,10 +109,11 @@ class _Model:
         if default is not None:
             self.imports.add("sqlalchemy", "text")
             args.append(f"server_default=text({py_str(default)})")
-        elif not resource.read_only and not field.generated and (field.default is not None
-                                                                  or not writable(field)):
-            # The database fills it (a default only it understands) or the API never writes it:
-            # FetchedValue keeps the column out of INSERTs instead of sending NULL. (Not for a
+        elif not resource.read_only and not (field.generated and field.name in resource.primary_key) and (
+            field.default is not None or field.generated or not writable(field)
+        ):
+            # The database fills it (a default only it understands, a sequence) or the API never writes
+            # it: FetchedValue keeps the column out of INSERTs instead of sending NULL. (Not for a
             # generated key: a server default would hide SQLAlchemy's own autoincrement.)
             self.imports.add("sqlalchemy", "FetchedValue")
             args.append("server_default=FetchedValue()")
@@ -320,9 +321,29 @@ _ROUTE_IMPORTS: dict[str, tuple[list[tuple[str, str]], ...]] = {
 _TEST_CLIENTS = {"fastapi": ("fastapi.testclient", "TestClient"), "flask": ("flask.testing", "FlaskClient")}
 
 
-def _flask_rule(key: list[Context]) -> str:
-    """Item path suffix in Flask's rule syntax: `/<playlist_id>/<track_id>`."""
-    return "".join("/<" + k["attribute"] + ">" for k in key)
+# Key types whose values may hold a `/`, which the server decodes from `%2F` before routing.
+_TEXT_KEYS = frozenset({LogicalType.STRING, LogicalType.TEXT, LogicalType.ENUM})
+
+
+def _path_key(fields: list[Field]) -> bool:
+    """True when the item path's last segment takes the rest of the path: a text key whose value may hold
+    `/` (`/folder/{path}` for `/home/notes`). A segment before another cannot."""
+    return bool(fields) and fields[-1].type in _TEXT_KEYS
+
+
+def _item_path(key: list[Context], rest: bool) -> str:
+    """Item path suffix in FastAPI's syntax: `/{playlist_id}/{track_id}`, the last `{name:path}` if `rest`."""
+    last = len(key) - 1
+    return "".join("/{" + k["attribute"] + (":path" if rest and i == last else "") + "}"
+                   for i, k in enumerate(key))
+
+
+def _flask_rule(key: list[Context], rest: bool = False) -> str:
+    """Item path suffix in Flask's rule syntax: `/<playlist_id>/<track_id>`, the last `<rest:...>` if `rest`
+    (app/__init__.py's converter: FastAPI's `path`, which also takes a leading `/`)."""
+    last = len(key) - 1
+    return "".join("/<" + ("rest:" if rest and i == last else "") + k["attribute"] + ">"
+                   for i, k in enumerate(key))
 
 
 class _Routes:
@@ -388,7 +409,9 @@ class _Routes:
                 "key_tuple": _key_tuple(key),
                 "local": local,
             })
-        key = _key_params(item_key(resource), self.imports)
+        key_fields = item_key(resource)
+        key = _key_params(key_fields, self.imports)
+        rest = _path_key(key_fields)
         if key:
             self.imports.update(_ROUTE_IMPORTS[self.target][1])
         if not resource.read_only:
@@ -401,8 +424,8 @@ class _Routes:
         return {
             "key_args": _key_args(key),
             "key_tuple": _key_tuple(key),
-            "item_path": "".join("/{" + k["attribute"] + "}" for k in key),
-            "item_rule": _flask_rule(key),
+            "item_path": _item_path(key, rest),
+            "item_rule": _flask_rule(key, rest),
             "parents": [p for p in parents.values() if p["variable"] != "resource"],
             "relations": relations,
             "nested": nested,

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from codegen import naming
+from codegen.render.types import portable_default
 from codegen.sample_values import Shape, checked_columns, default_expr, injective
 from codegen.spec.model import Field, LogicalType, Relationship, Resource, Spec
 
@@ -21,6 +22,12 @@ def value_expr(field: Field) -> str | None:
     shape = Shape(field.type, field.length, field.precision, field.scale, field.timezone,
                   tuple(field.enum_values), field.item_type, field.db_type)
     return default_expr(shape)
+
+
+def generated_key(resource: Resource, field: Field) -> bool:
+    """True for the single-column key the database fills itself (autoincrement or identity); a
+    generated member of a composite key, or a generated column out of the key, is none."""
+    return field.generated and resource.primary_key == [field.name]
 
 
 def reverse_segment(spec: Spec, resource: Resource, relation: Relationship) -> str | None:
@@ -79,19 +86,26 @@ class _Planner:
             needed = not field.optional_on_create and field.name not in fk_fields
             if needed and (field.read_only or value_expr(field) is None):
                 return f"field {field.name} ({field.type.value}) has no value the API can write"
-        return _repeating_key(resource, self.sent(resource, fk_fields), fk_fields)
+        sent = self.sent(resource, fk_fields)
+        for field in resource.fields:
+            unfilled = field.name not in sent and field.name not in fk_fields and not field.nullable
+            if unfilled and not generated_key(resource, field) and portable_default(field) is None:
+                # The tests' database has only the defaults every dialect understands.
+                how = f"its default {field.default}" if field.default else "the database"
+                return f"field {field.name} is never null and filled by {how}, unknown to the tests' database"
+        return _repeating_key(resource, sent, fk_fields)
 
     def sent(self, resource: Resource, fk_fields: set[str]) -> dict[str, str]:
         """The fields a sample body holds, with their expressions (nullable unique fields that would
         repeat sent as null, which no unique key counts)."""
         optional_fks = {n for r in resource.relationships if r.kind == "many_to_one" for n in r.fields}
-        keyed = len(resource.primary_key) > 1
         sent: dict[str, str] = {}
         for field in resource.fields:
             if field.name in optional_fks and field.nullable or field.name in fk_fields:
                 continue
-            generated = field.generated and not (keyed and field.name in resource.primary_key)
-            if generated or field.read_only or field.type is LogicalType.UNKNOWN:
+            # A key the database fills is left to it (the tests' database fills it too); another column
+            # filled from a sequence gets a value: the tests' database has no such sequence.
+            if generated_key(resource, field) or field.read_only or field.type is LogicalType.UNKNOWN:
                 continue
             expr = value_expr(field)
             if expr is not None:

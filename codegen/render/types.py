@@ -63,6 +63,10 @@ SERVED: tuple[tuple[frozenset[str], frozenset[str] | None, str], ...] = (
     (_MYSQL_SPATIAL, frozenset({"mysql"}), "AsWkt"),
 )
 _TYPE_WORD = re.compile(r"[A-Z][A-Z0-9_]*")
+# An array of a domain, as reflect/types.py names it (`email (TEXT)[]`): the driver knows no such array.
+_DOMAIN_ARRAY = re.compile(r" \(.+\)\[\]$")
+
+_ZONED = frozenset({LogicalType.DATETIME, LogicalType.TIME})
 
 # Types SQLite cannot hold: a schema using them is tested against TEST_DATABASE_URL.
 NOT_ON_SQLITE = frozenset({LogicalType.ARRAY})
@@ -84,6 +88,8 @@ def served_through(field: Field, dialect: str | None) -> str | None:
             continue  # a MONEY SQLite reads by its affinity, nothing more
         if words & names and (dialects is None or dialect in dialects):
             return served
+    if field.type is LogicalType.ARRAY and _DOMAIN_ARRAY.search(field.db_type):
+        return "AsTextArray"
     return "AsText" if field.type is LogicalType.UNKNOWN else None
 
 
@@ -95,6 +101,9 @@ def python_type(field: Field) -> TypeRef:
     if field.type is LogicalType.ARRAY:
         if field.item_type in (None, LogicalType.UNKNOWN):
             return TypeRef("list[Any]", (("typing", "Any"),))
+        if field.item_type is LogicalType.ENUM and field.enum_values:
+            values = ", ".join(py_str(value) for value in field.enum_values)
+            return TypeRef(f"list[Literal[{values}]]", (("typing", "Literal"),))
         item = PYTHON_TYPES[field.item_type]
         imports = ((item[1], item[2]),) if item[1] else ()
         return TypeRef(f"list[{item[0]}]", imports)
@@ -115,6 +124,8 @@ def model_python_type(field: Field) -> TypeRef:
     """The annotation inside `Mapped[...]`: enums are plain strings in the model."""
     if field.type is LogicalType.ENUM:
         return TypeRef("str")
+    if field.type is LogicalType.ARRAY and field.item_type is LogicalType.ENUM:
+        return TypeRef("list[str]")
     return python_type(field)
 
 
@@ -141,21 +152,33 @@ def sqlalchemy_type(field: Field, dialect: str | None = None) -> TypeRef:
     if field.type in (LogicalType.DATETIME, LogicalType.TIME) and dialect == "sqlite":
         name = "SqliteDateTime" if field.type is LogicalType.DATETIME else "SqliteTime"
         return TypeRef(f"{name}()", (("app.column_types", name),))
-    if field.type is LogicalType.ENUM and field.native_enum and field.enum_values:
-        values = ", ".join(py_str(value) for value in field.enum_values)
-        name = f", name={py_str(field.enum_name)}" if field.enum_name else ""
-        if field.enum_schema:
-            name += f", schema={py_str(field.enum_schema)}"
-        return TypeRef(f"Enum({values}{name})", (("sqlalchemy", "Enum"),))
+    native = field.native_enum and field.enum_values
+    if field.type is LogicalType.ENUM and native:
+        return _native_enum(field)
+    if field.type is LogicalType.ARRAY and field.item_type is LogicalType.ENUM and native:
+        # The driver answers an array of a type it does not know as its text, `{a,"b c"}`: an ARRAY of
+        # the Enum makes SQLAlchemy split it into its labels.
+        item = _native_enum(field)
+        return TypeRef(f"ARRAY({item.expr})", (("sqlalchemy", "ARRAY"), *item.imports))
     if field.type is LogicalType.ARRAY:
         item = SQLALCHEMY_TYPES[field.item_type or LogicalType.UNKNOWN]
         module = "sqlalchemy.types" if item == "NullType" else "sqlalchemy"
-        return TypeRef(f"ARRAY({item}())", (("sqlalchemy", "ARRAY"), (module, item)))
+        # TIMESTAMPTZ[]: items bound without their zone would lose their offset in the cast.
+        zone = "timezone=True" if field.timezone and field.item_type in _ZONED else ""
+        return TypeRef(f"ARRAY({item}({zone}))", (("sqlalchemy", "ARRAY"), (module, item)))
     name = SQLALCHEMY_TYPES[field.type]
     if field.type is LogicalType.STRING and not field.length:
         name = "Text"  # a VARCHAR needs a length on MariaDB and MySQL
     module = "sqlalchemy.types" if name == "NullType" else "sqlalchemy"
     return TypeRef(f"{name}({_sa_args(field)})", ((module, name),))
+
+
+def _native_enum(field: Field) -> TypeRef:
+    values = ", ".join(py_str(value) for value in field.enum_values)
+    name = f", name={py_str(field.enum_name)}" if field.enum_name else ""
+    if field.enum_schema:
+        name += f", schema={py_str(field.enum_schema)}"
+    return TypeRef(f"Enum({values}{name})", (("sqlalchemy", "Enum"),))
 
 
 _PORTABLE_DEFAULT = re.compile(r"^(?:'(?:[^']|'')*'|-?\d+(?:\.\d+)?|true|false|current_timestamp|current_date)$", re.I)
