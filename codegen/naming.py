@@ -41,12 +41,12 @@ ROUTE_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "request", "resource", "responses", "router", "shaped", "stored_response", "validate_as", "validate_body",
     # the locals of route functions, beside which key and path parameters sit
     "accept", "body", "checks", "headers", "item", "items", "key", "page", "params", "row", "rows", "session",
-    "values", "where", "response",
+    "values", "where", "response", "BeforeValidator",
 })
 OPERATION_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "APIRouter", "Annotated", "Blueprint", "Path", "Query", "Header", "Cookie", "RawBody",
     "ReadAccess", "WriteAccess", "Response", "NotImplementedOperation", "blueprint", "call", "components",
-    "endpoint", "handlers", "read_body", "router", "raw", "body", "request", "session",
+    "endpoint", "handlers", "read_body", "router", "raw", "body", "request", "session", "BeforeValidator",
 })
 # The package modules that import every resource module by its bare name.
 PACKAGE_MODULE = frozenset({"annotations", "APIRouter", "Blueprint", "ROUTERS", "BLUEPRINTS"})
@@ -58,6 +58,7 @@ MODEL_RESERVED = frozenset(
     {
         "Annotated", "Any", "ApiModel", "BaseModel", "ConfigDict", "Discriminator", "Field", "Literal",
         "Tag", "UUID", "date", "datetime", "time", "discriminate", "Union", "ClassVar", "Callable",
+        "parse_scalar",
     }
 )
 # Attributes of pydantic's BaseModel and of SQLAlchemy's declarative classes: a field of either

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen import naming
+from codegen.sample_values import pick_expr
 from codegen.schemas import deref, json_schema_of, object_shape, ref_name, types_of
 from codegen.spec.model import Diagnostic, Field, LogicalType, Model, Operation, Resource
 
@@ -77,6 +78,13 @@ class _Finder:
     def _only_key_required(self, operation: Operation, allowed: set[str]) -> bool:
         return all(not p.required or (p.location == "path" and p.name in allowed) for p in operation.parameters)
 
+    @staticmethod
+    def _answers_item(operation: Operation, model: str) -> bool:
+        """Whether a write answers what a resource's write does: the item, or nothing (not another schema)."""
+        response = _success(operation)
+        schema = json_schema_of(response.content) if response is not None and response.content else None
+        return not schema or ref_name(schema) == model
+
     def candidates(self) -> list[_Candidate]:
         by_path: dict[str, dict[str, Operation]] = {}
         for operation in self.operations:
@@ -105,15 +113,16 @@ class _Finder:
         if got == model and self._only_key_required(inner["get"], {param}):
             candidate.roles["get"] = inner["get"]
         post = outer.get("post")
-        if post and self._subset(_body_schema(post), model) and self._only_key_required(post, set()):
+        if post and self._subset(_body_schema(post), model) and self._only_key_required(post, set()) and \
+                self._answers_item(post, model):
             candidate.roles["create"] = post
         for method, role in (("put", "replace"), ("patch", "update")):
             operation = inner.get(method)
             if operation and self._subset(_body_schema(operation), model) and \
-                    self._only_key_required(operation, {param}):
+                    self._only_key_required(operation, {param}) and self._answers_item(operation, model):
                 candidate.roles[role] = operation
         delete = inner.get("delete")
-        if delete and self._only_key_required(delete, {param}):
+        if delete and self._only_key_required(delete, {param}) and self._answers_item(delete, model):
             candidate.roles["delete"] = delete
         return candidate
 
@@ -186,8 +195,17 @@ def _field(prop: str, schema: Mapping[str, Any], required: bool, key: bool, mode
         else None,
         read_only=bool(resolved.get("readOnly") or schema.get("readOnly")) and not key,
         hidden=bool(resolved.get("writeOnly") or schema.get("writeOnly")),
-        sample=_FORMAT_SAMPLES.get(str(resolved.get("format"))) if kind is LogicalType.STRING else None,
+        sample=_sample(resolved, kind),
     )
+
+
+def _sample(schema: Mapping[str, Any], kind: LogicalType) -> str | None:
+    """The generated tests' sample of a property whose schema its type's default would not satisfy: a
+    constant or an enum of numbers (a string enum is an ENUM field), a string format the models check."""
+    values = [schema["const"]] if "const" in schema else [v for v in schema.get("enum") or [] if v is not None]
+    if values and kind is not LogicalType.ENUM and all(isinstance(v, (str, int, float, bool)) for v in values):
+        return pick_expr(values)
+    return _FORMAT_SAMPLES.get(str(schema.get("format"))) if kind is LogicalType.STRING else None
 
 
 def _body_shape(operation: Operation | None, models: Mapping[str, Any]) -> _Shape | None:

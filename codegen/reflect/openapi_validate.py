@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from codegen.reflect.ecma_regex import is_ecma_regex
+
 OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _MAX_DEPTH = 200
 _MAX_REF_CHAIN = 50
@@ -58,13 +60,23 @@ def iter_problems(data: dict[str, Any], base_uri: str, version: str) -> Iterator
     """The problems openapi-spec-validator finds in a description, in its order."""
     validator = spec_validator(version)(data, base_uri=base_uri)
     first = next(iter(validator.schema_validator.iter_errors(validator.schema)), None)
+    found = []
     if first is not None:
-        for error in _python_first_pass(validator) or [first]:
+        found = [error for error in _python_first_pass(validator) or [first] if not _ecma_pattern(error)]
+        for error in found:
             yield _problem(error, (), False)
-    elif _keywords_clean(validator, version):
+    if not found and _keywords_clean(validator, version):
         return
     for error in validator.root_validator(validator.schema_path):
-        yield _problem(error, getattr(error, _AT, ()), True)
+        if not _ecma_pattern(error):
+            yield _problem(error, getattr(error, _AT, ()), True)
+
+
+def _ecma_pattern(error: Any) -> bool:
+    """An error that only says a pattern is no Python regex, where it is an ECMA-262 one (JSON Schema's)."""
+    cause = _cause(error)
+    return getattr(cause, "validator", None) == "format" and cause.validator_value == "regex" \
+        and is_ecma_regex(cause.instance)
 
 
 @cache

@@ -28,6 +28,7 @@ _TOKEN = re.compile(r"\{([^{}/]+)\}")
 # Flask's shortcut decorators; other methods go through `@blueprint.route(rule, methods=[...])`.
 _FLASK_SHORTCUTS = ("get", "post", "put", "patch", "delete")
 CONTRACT_PARAMS = ("limit", "offset", "sort")
+_LITERAL = re.compile(r"Literal\[[^\[\]]*\]")
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,26 @@ class Signatures:
             imports.update([(self.target.markers, helper), ("typing", "Annotated")])
         optional = not param.required
         plain = f"{annotation} | None" if optional and not annotation.endswith("None") else annotation
-        typed = f"{param.attribute}: Annotated[{plain}, {helper}({', '.join(args)})]"
+        parsed = self._parsed_literals(resolved, plain, imports) if route else plain
+        typed = f"{param.attribute}: Annotated[{parsed}, {helper}({', '.join(args)})]"
         default = " = None" if optional else ""
         return {"attribute": param.attribute, "typed": typed + default,
                 "plain": f"{param.attribute}: {plain}{default}", "optional": optional}
+
+    def _parsed_literals(self, schema: Mapping[str, Any], annotation: str, imports: Imports) -> str:
+        """A literal of numbers or booleans read from a parameter's text first (`"3"` -> 3): pydantic
+        compares a literal's values with the text as it is."""
+        items = deref(schema.get("items") or {}, self.builder.models) if types_of(schema) == ["array"] else schema
+        values = [items["const"]] if "const" in items else items.get("enum")
+        if not values or any(isinstance(value, str) for value in values):
+            return annotation
+        literal = _LITERAL.search(annotation)
+        if literal is None:
+            return annotation
+        self.builder.parses_scalars = True
+        imports.update([("pydantic", "BeforeValidator"), ("app", "components")])
+        wrapped = f"Annotated[{literal[0]}, BeforeValidator(components.parse_scalar)]"
+        return annotation[:literal.start()] + wrapped + annotation[literal.end():]
 
     def params(self, operation: Operation, imports: Imports, route: bool = True) -> list[Context]:
         entries = [self.param(operation, p, imports, route) for p in operation.parameters]
