@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -137,6 +137,22 @@ def unique_name(base: str, taken: Iterable[str], separator: str = "_") -> str:
     while f"{base}{separator}{counter}" in used:
         counter += 1
     return f"{base}{separator}{counter}"
+
+
+def allocate(keys: Sequence[tuple[str, ...]], make: Callable[[tuple[str, ...], list[str]], str],
+             taken: Iterable[str] = ()) -> list[str]:
+    """`make(key, taken)` for each key, given out in an order of the keys themselves, not of the list.
+
+    A description's paths, parameters and properties are mappings: listed in another order, the same
+    names still get the same identifiers (`a_b` stays `a_b` and `a-b` becomes `a_b_2`, wherever each
+    is written). Keys whose first member is already what `make` makes of it go first, then by key.
+    """
+    pool = list(taken)
+    made: dict[int, str] = {}
+    for index in sorted(range(len(keys)), key=lambda i: (make(keys[i], []) != keys[i][0], keys[i])):
+        made[index] = make(keys[index], pool)
+        pool.append(made[index])
+    return [made[index] for index in range(len(keys))]
 
 
 def json_name(column: str, taken: Iterable[str]) -> str:

@@ -173,16 +173,13 @@ def _default(value: Any) -> str | None:
 
 
 def _field(prop: str, schema: Mapping[str, Any], required: bool, key: bool, models: Mapping[str, Any],
-           taken: tuple[list[str], list[str]]) -> Field:
+           names: tuple[str, str]) -> Field:
     kind, text, enum = _logical(schema, models)
     resolved = deref(schema, models)
     nullable = not required or "null" in types_of(resolved)
     if key and kind is LogicalType.BIG_INTEGER:
         kind = LogicalType.INTEGER  # SQLite fills only an INTEGER primary key
-    attribute = naming.python_identifier(prop, taken[0])
-    column = naming.unique_name(naming.snake_case(prop) or "column", taken[1])
-    taken[0].append(attribute)
-    taken[1].append(column)
+    attribute, column = names
     description = resolved.get("description") or schema.get("description")
     return Field(
         name=prop, attribute=attribute, column=column, type=kind, db_type=text,
@@ -255,9 +252,11 @@ def _resource(candidate: _Candidate, models: Mapping[str, Any], names: list[str]
     # The key is generated where the create body may leave it out, whatever the stored item requires.
     create = _body_shape(candidate.roles.get("create"), models)
     key_required = key in _sent(create if create is not None else shape, models)
-    taken: tuple[list[str], list[str]] = ([], [])
-    fields = [_field(str(p), s, key_required if p == key else p in required, p == key, models, taken)
-              for p, s in properties.items()]
+    keys = [(str(p),) for p in properties]
+    attributes = naming.allocate(keys, lambda key, taken: naming.python_identifier(key[0], taken))
+    columns = naming.allocate(keys, lambda key, taken: naming.unique_name(naming.snake_case(key[0]) or "column", taken))
+    fields = [_field(str(p), s, key_required if p == key else p in required, p == key, models, names)
+              for (p, s), names in zip(properties.items(), zip(attributes, columns, strict=True), strict=True)]
     name = naming.unique_name(naming.snake_case(candidate.schema) or "resource", names)
     return Resource(
         name=name, class_name=naming.resource_class_name(candidate.schema, classes),
@@ -277,19 +276,25 @@ def find_resources(
     classes: list[str] = []
     modules: list[str] = []
     used: set[str] = set()
-    for candidate in finder.candidates():
+    found = finder.candidates()
+    position: dict[str, int] = {}
+    # Which path pair serves a schema, and the names resources get, do not depend on the order of the
+    # description's paths; the resources are then listed in that order.
+    for candidate in sorted(found, key=lambda c: (str(c.schema), c.collection, c.item)):
         if candidate.schema in used:
             continue
         resource = _resource(candidate, finder.models, names, classes, modules)
         if resource is None:
             continue
         used.add(str(candidate.schema))
+        position[resource.name] = found.index(candidate)
         resources.append(resource)
         names.append(resource.name)
         classes.append(resource.class_name)
         modules.append(resource.module)
         for role, operation in _written_roles(candidate, resource, finder.models).items():
             roles[operation.operation_id] = (resource.name, role)
+    resources.sort(key=lambda resource: position[resource.name])
     marked = [op.model_copy(update={"resource": roles[op.operation_id][0], "crud": roles[op.operation_id][1]})
               if op.operation_id in roles else op for op in operations]
     diagnostics = _diagnostics(marked, resources)

@@ -62,7 +62,9 @@ def iter_problems(data: dict[str, Any], base_uri: str, version: str) -> Iterator
     first = next(iter(validator.schema_validator.iter_errors(validator.schema)), None)
     found = []
     if first is not None:
-        found = [error for error in _python_first_pass(validator) or [first] if not _ecma_pattern(error)]
+        # By JSON pointer: jsonschema's order of a schema's errors changes from run to run.
+        found = sorted((cause for error in _python_first_pass(validator) or [first] for cause in _causes(error)
+                        if not _ecma_pattern(cause)), key=lambda cause: [str(part) for part in cause.absolute_path])
         for error in found:
             yield _problem(error, (), False)
     if not found and _keywords_clean(validator, version):
@@ -122,17 +124,32 @@ def _depth(errors: list[Any]) -> int:
                for error in errors)
 
 
-def _cause(error: Any) -> Any:
-    """The error that says what is wrong: under a oneOf or anyOf, that of the alternative matched furthest."""
+def _alternative(error: Any) -> list[Any]:
+    """Under a oneOf or anyOf, the errors of the alternative the document matched furthest."""
     # Furthest: the one whose errors point deepest into the document; of equally deep ones, the one with
     # the fewest errors (a Swagger query parameter with a bad type fails as a body parameter too).
+    alternatives: dict[Any, list[Any]] = {}
+    for inner in error.context:
+        alternatives.setdefault(next(iter(inner.relative_schema_path), None), []).append(inner)
+    return min(alternatives.values(), key=lambda errors: (-_depth(errors), len(errors)))
+
+
+def _cause(error: Any) -> Any:
+    """The error that says what is wrong: the deepest one of the alternative matched furthest."""
     while getattr(error, "context", None):
-        alternatives: dict[Any, list[Any]] = {}
-        for inner in error.context:
-            alternatives.setdefault(next(iter(inner.relative_schema_path), None), []).append(inner)
-        chosen = min(alternatives.values(), key=lambda errors: (-_depth(errors), len(errors)))
-        error = max(chosen, key=lambda inner: _depth([inner]))
+        error = max(_alternative(error), key=lambda inner: _depth([inner]))
     return error
+
+
+def _causes(error: Any) -> list[Any]:
+    """Every error that says what is wrong: under a oneOf, each of the furthest alternative's, in turn.
+
+    A schema of a 3.0 description is `oneOf: [Schema, Reference]` to the validator: its three bad
+    keywords are three errors of one alternative, each worth its own line.
+    """
+    if not getattr(error, "context", None):
+        return [error]
+    return [cause for inner in _alternative(error) for cause in _causes(inner)]
 
 
 def _problem(error: Any, base: tuple[Any, ...], through_refs: bool) -> Problem:
