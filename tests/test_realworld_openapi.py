@@ -198,6 +198,9 @@ REQUESTS: dict[str, list[tuple[str, str, dict[str, Any], int, dict[str, Any]]]] 
                                "data": {"purpose": "identity_document", "expand": "links",
                                         "file_link_data[create]": "true", "file_link_data[metadata][a]": "b"}},
          501, {}),
+        ("POST", "/v1/files", {"files": {"file": ("id.png", PNG, "image/png"),  # an object as a JSON part
+                                         "file_link_data": (None, b'{"create": false}', "application/json")},
+                               "data": {"purpose": "pci_document"}}, 501, {}),
         ("POST", "/v1/files", {"files": {"file": ("id.png", PNG, "image/png")}}, 422, {"error": {}}),
         ("POST", "/v1/customers",
          {"data": {"preferred_locales": "fr", "metadata[plan]": "pro", "address[city]": "Paris"}}, 501, {}),
