@@ -7,7 +7,8 @@ enums of parameters compared with their text; binary files, single-valued arrays
 of form bodies refused; empty text bodies taken for no body; documented error shapes that a problem's
 `status` or `errors` contradicted; a DELETE that answers a Status schema served as the item; a replace
 test that sent a key other than its path's; samples outside an integer enum. Invalid descriptions of the
-same style: one line per problem with its JSON pointer, exit 2, nothing written.
+same style (schemas that contain themselves through $ref and allOf, which stopped the validator at
+Python's recursion limit): one line per problem with its JSON pointer, exit 2, nothing written.
 """
 
 from __future__ import annotations
@@ -137,6 +138,14 @@ BAD = {
     "oa_bad_refs.yaml": [
         "/paths/~1apis~1apps~1v1~1deployments~1{name}/get/responses/200/schema/$ref: "
         "$ref '#/definitions/io.k8s.api.apps.v1.Deployment' does not resolve",
+    ],
+    "oa_bad_loops.yaml": [  # the validator itself would stop at Python's recursion limit
+        "/components/schemas/charge_base/allOf/0/$ref: $ref '#/components/schemas/charge' closes a loop of $ref "
+        "and allOf alone (/components/schemas/charge -> /components/schemas/charge_base -> "
+        "/components/schemas/charge): the schema would contain itself",
+        "/components/schemas/deleted_customer/$ref: $ref '#/components/schemas/customer' closes a loop of $ref "
+        "and allOf alone (/components/schemas/customer -> /components/schemas/deleted_customer -> "
+        "/components/schemas/customer): the schema would contain itself",
     ],
     "oa_bad_kube.yaml": [
         "/paths/~1api~1v1~1namespaces~1{namespace}~1pods/get/parameters/0/collectionFormat: "
