@@ -236,7 +236,8 @@ REQUESTS: dict[str, list[tuple[str, str, dict[str, Any], int, dict[str, Any]]]] 
                                       "created_at": "2020-01-01T00:00:00Z", "priority": 2, "kind": "issue"}},
          201, {"priority": 2}),
         ("POST", "/issues", {"json": {"id": 6, "number": 2, "title": "t", "state": "open", "url": "https://x.io",
-                                      "created_at": "2020-01-01T00:00:00Z", "visibility": ""}}, 201, {"visibility": ""}),
+                                      "created_at": "2020-01-01T00:00:00Z", "visibility": ""}},
+         201, {"visibility": ""}),
         ("GET", "/issues", {"params": {"visibility": "", "priority": "2"}}, 200, {}),
         ("PUT", "/labels/bug", {"json": {"name": "bug", "color": "ff0000"}}, 404, {}),  # a replace, no upsert
         ("PUT", "/labels/bug", {"json": {"name": "feature", "color": "ff0000"}}, 422, {}),  # not the path's key
