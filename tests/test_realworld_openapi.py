@@ -131,6 +131,27 @@ def test_number_enums_of_parameters_are_read_from_text(target: str) -> None:
     assert '"priority": pick(n, (0, 1, 2, 3))' in samples
 
 
+@pytest.mark.parametrize("target", api.TARGETS)
+@pytest.mark.parametrize("source", VALID, ids=lambda path: path.stem)
+def test_projects_are_black_stable_and_hide_no_name(source: Path, target: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from shadowing import project_collisions
+
+    monkeypatch.setenv("CODEGEN_CACHE_DIR", str(tmp_path / "cache"))
+    spec = api.reflect(str(source))
+    fast = api.generate_files(spec, target, {"auth": "apikey"})
+    strict = api.generate_files(spec, target, {"auth": "apikey"}, strict_format=True)
+    assert sorted(path for path in fast if fast[path] != strict[path]) == []
+    for path, text in fast.items():
+        if path.endswith(".py"):
+            compile(text, path, "exec")
+    root = tmp_path / "project"
+    for relative, text in fast.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    assert project_collisions(root) == []
+
+
 # -- invalid descriptions -------------------------------------------------------------------------------
 
 # file -> its lines after "error: <file>: ", in order (a count line where there are more than five)
