@@ -260,6 +260,9 @@ REQUESTS: dict[str, list[tuple[str, str, dict[str, Any], int, dict[str, Any]]]] 
                                       "created_at": "2020-01-01T00:00:00Z", "visibility": ""}},
          201, {"visibility": ""}),
         ("GET", "/issues", {"params": {"visibility": "", "priority": "2"}}, 200, {}),
+        # `sort` and `offset` of the description's own meaning: not the contract's field names and numbers
+        ("GET", "/issues", {"params": {"sort": "created", "direction": "desc", "offset": "abc"}}, 200, {}),
+        ("GET", "/issues", {"params": {"sort": "size"}}, 422, {}),
         ("PUT", "/labels/bug", {"json": {"name": "bug", "color": "ff0000"}}, 404, {}),  # a replace, no upsert
         ("PUT", "/labels/bug", {"json": {"name": "feature", "color": "ff0000"}}, 422, {}),  # not the path's key
         ("GET", "/labels/%C3%A9t%C3%A9", {}, 404, {}),  # \p{L} in its pattern

@@ -292,6 +292,8 @@ def _list_params(operation: Operation, resource: Resource) -> tuple[dict[str, st
     renames: dict[str, str] = {}
     dropped: list[str] = []
     for param in operation.parameters:
+        if param.location == "query" and param.name in CONTRACT_PARAMS and not _contract_reads(param, fields):
+            dropped.append(param.name)  # the description's own meaning: validated, not the contract's
         if param.location != "query" or param.name in CONTRACT_PARAMS or param.name in fields:
             continue
         if param.name.removesuffix("s") in fields:
@@ -299,6 +301,18 @@ def _list_params(operation: Operation, resource: Resource) -> tuple[dict[str, st
         else:
             dropped.append(param.name)
     return renames, dropped
+
+
+def _contract_reads(param: Parameter, fields: set[str]) -> bool:
+    """Whether the contract's parameter of that name takes what the description sends: an integer
+    `offset`, a `sort` of field names (not `sort=created` beside `direction=desc`)."""
+    kinds = [k for k in types_of(param.schema_) if k != "null"]
+    if param.name == "offset":
+        return not kinds or set(kinds) <= {"integer", "number"}
+    if param.name == "sort":
+        values = param.schema_.get("enum") or (param.schema_.get("items") or {}).get("enum") or []
+        return all(str(value).lstrip("-") in fields for value in values)
+    return True
 
 
 def _flask_returns(crud: str, has_body: bool, imports: Imports) -> str:
