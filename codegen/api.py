@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,13 +81,31 @@ def _reflect(
     return _select(spec, include or [], exclude or [], name)
 
 
+# A top-level key of a YAML document (block style, at the start of a line).
+_TOP_LEVEL_KEY = re.compile(r"""^(["']?)(openapi|swagger|spec_version)\1[ \t]*:""", re.MULTILINE)
+
+
 def is_api_description(path: Path) -> bool:
-    """True when the file is an OpenAPI or Swagger description rather than a codegen spec."""
+    """True when the file is an OpenAPI or Swagger description rather than a codegen spec.
+
+    Told by the document's top-level keys wherever they are (a JSON description with sorted keys has
+    `openapi` after all of `components`); a file neither parses nor shows is told by its first bytes.
+    """
     try:
-        with path.open("rb") as handle:
-            head = handle.read(4096).decode("utf-8", errors="replace")
+        text = path.read_bytes().decode("utf-8", errors="replace")
     except OSError:
         return False
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            return "spec_version" not in data and ("openapi" in data or "swagger" in data)
+    keys = {match[2] for match in _TOP_LEVEL_KEY.finditer(text)}
+    if keys:
+        return "spec_version" not in keys and bool(keys & {"openapi", "swagger"})
+    head = text[:4096]
     if "spec_version" in head:
         return False
     return any(marker in head for marker in ("openapi", "swagger")) or path.suffix in (".yml",) and "paths" in head

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -41,12 +41,12 @@ ROUTE_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "request", "resource", "responses", "router", "shaped", "stored_response", "validate_as", "validate_body",
     # the locals of route functions, beside which key and path parameters sit
     "accept", "body", "checks", "headers", "item", "items", "key", "page", "params", "row", "rows", "session",
-    "values", "where", "response",
+    "values", "where", "response", "BeforeValidator",
 })
 OPERATION_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "APIRouter", "Annotated", "Blueprint", "Path", "Query", "Header", "Cookie", "RawBody",
     "ReadAccess", "WriteAccess", "Response", "NotImplementedOperation", "blueprint", "call", "components",
-    "endpoint", "handlers", "read_body", "router", "raw", "body", "request", "session",
+    "endpoint", "handlers", "read_body", "router", "raw", "body", "request", "session", "BeforeValidator",
 })
 # The package modules that import every resource module by its bare name.
 PACKAGE_MODULE = frozenset({"annotations", "APIRouter", "Blueprint", "ROUTERS", "BLUEPRINTS"})
@@ -58,6 +58,7 @@ MODEL_RESERVED = frozenset(
     {
         "Annotated", "Any", "ApiModel", "BaseModel", "ConfigDict", "Discriminator", "Field", "Literal",
         "Tag", "UUID", "date", "datetime", "time", "discriminate", "Union", "ClassVar", "Callable",
+        "parse_scalar",
     }
 )
 # Attributes of pydantic's BaseModel and of SQLAlchemy's declarative classes: a field of either
@@ -136,6 +137,22 @@ def unique_name(base: str, taken: Iterable[str], separator: str = "_") -> str:
     while f"{base}{separator}{counter}" in used:
         counter += 1
     return f"{base}{separator}{counter}"
+
+
+def allocate(keys: Sequence[tuple[str, ...]], make: Callable[[tuple[str, ...], list[str]], str],
+             taken: Iterable[str] = ()) -> list[str]:
+    """`make(key, taken)` for each key, given out in an order of the keys themselves, not of the list.
+
+    A description's paths, parameters and properties are mappings: listed in another order, the same
+    names still get the same identifiers (`a_b` stays `a_b` and `a-b` becomes `a_b_2`, wherever each
+    is written). Keys whose first member is already what `make` makes of it go first, then by key.
+    """
+    pool = list(taken)
+    made: dict[int, str] = {}
+    for index in sorted(range(len(keys)), key=lambda i: (make(keys[i], []) != keys[i][0], keys[i])):
+        made[index] = make(keys[index], pool)
+        pool.append(made[index])
+    return [made[index] for index in range(len(keys))]
 
 
 def json_name(column: str, taken: Iterable[str]) -> str:

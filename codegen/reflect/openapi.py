@@ -74,14 +74,19 @@ class _Reader:
                     merged[(str(param.get("name")), str(param.get("in")))] = (base, param)
         return list(merged.values())
 
-    def parameter(self, base: Path, param: dict[str, Any], taken: list[str]) -> Parameter:
-        """One path, query, header or cookie parameter with a Python name unique in its operation."""
-        name = str(param["name"])
-        location = str(param["in"])
+    @staticmethod
+    def attribute(key: tuple[str, ...], taken: list[str]) -> str:
+        """The Python name of parameter (name, in), none of `taken`; ASCII in a path (Flask's rules need it)."""
+        name, location = key
         attribute = naming.python_identifier(name, taken, naming.RESERVED_PARAMETERS)
         if location == "path" and not attribute.isascii():
             attribute = naming.unique_name("path_parameter", taken)
-        taken.append(attribute)
+        return attribute
+
+    def parameter(self, base: Path, param: dict[str, Any], attribute: str) -> Parameter:
+        """One path, query, header or cookie parameter with its Python name."""
+        name = str(param["name"])
+        location = str(param["in"])
         explode = param.get("explode")
         if self.version == "2.0" and param.get("collectionFormat") not in (None, "multi"):
             explode = False
@@ -167,16 +172,17 @@ class _Reader:
             for method in (key for key in item if key in HTTP_METHODS):
                 raw.append((str(path), method, item, item[method]))
         explicit = {str(op["operationId"]) for _, _, _, op in raw if isinstance(op.get("operationId"), str)}
-        ids: list[str] = list(explicit)
-        op_ids: list[str] = []
-        functions: list[str] = []
-        for path, method, _, operation in raw:
-            op_id = operation.get("operationId")
-            if not isinstance(op_id, str):
-                op_id = naming.unique_name(naming.snake_case(f"{method} {path}") or method, ids)
-                ids.append(op_id)
-            op_ids.append(op_id)
-            functions.append(naming.python_identifier(op_id, functions, naming.RESERVED_FUNCTIONS))
+        # Names are given in an order of their own (naming.allocate), not the description's.
+        unnamed = [i for i, (_, _, _, op) in enumerate(raw) if not isinstance(op.get("operationId"), str)]
+        made = naming.allocate([(f"{raw[i][1]} {raw[i][0]}",) for i in unnamed],
+                               lambda key, taken: naming.unique_name(naming.snake_case(key[0]) or key[0].split()[0],
+                                                                     taken),
+                               explicit)
+        generated = dict(zip(unnamed, made, strict=True))
+        op_ids = [generated.get(i, str(op.get("operationId"))) for i, (_, _, _, op) in enumerate(raw)]
+        functions = naming.allocate([(op_id,) for op_id in op_ids],
+                                    lambda key, taken: naming.python_identifier(key[0], taken,
+                                                                                naming.RESERVED_FUNCTIONS))
         named = zip(raw, op_ids, functions, strict=True)
         return [self.operation(*found, op_id, function, functions) for found, op_id, function in named]
 
@@ -184,9 +190,10 @@ class _Reader:
                   op_id: str, function: str, functions: list[str]) -> Operation:
         """One operation; its parameters' Python names are none of the `functions` beside them."""
         params = self.parameters(item, operation)
-        taken: list[str] = list(functions)
-        parameters = [self.parameter(base, p, taken) for base, p in params
-                      if p.get("in") in ("path", "query", "header", "cookie")]
+        kept = [(base, p) for base, p in params if p.get("in") in ("path", "query", "header", "cookie")]
+        attributes = naming.allocate([(str(p["name"]), str(p["in"])) for _, p in kept],
+                                     self.attribute, functions)
+        parameters = [self.parameter(base, p, attribute) for (base, p), attribute in zip(kept, attributes, strict=True)]
         security = operation.get("security")
         return Operation(
             operation_id=op_id, function=function, method=method, path=path,

@@ -273,6 +273,55 @@ def check_refs(docs: Documents) -> None:
         raise DescriptionError(problems)
 
 
+def _edges(docs: Documents, file: Path, node: dict[str, Any], at: str) -> list[tuple[str, str, Target]]:
+    """Where a schema is itself another: its `$ref`, and its `allOf` members (inline ones as nodes of their own)."""
+    edges = []
+    if isinstance(node.get("$ref"), str):
+        edges.append((at + "/$ref", node["$ref"], _canonical(docs.target(file, node["$ref"]))))
+    members = node.get("allOf")
+    for index, member in enumerate(members if isinstance(members, list) else []):
+        if isinstance(member, dict) and not isinstance(member.get("$ref"), str):
+            edges.append((f"{at}/allOf/{index}", "", Target(file, f"{at}/allOf/{index}")))
+        elif isinstance(member, dict):
+            ref = member["$ref"]
+            edges.append((f"{at}/allOf/{index}/$ref", ref, _canonical(docs.target(file, ref))))
+    return edges
+
+
+def _canonical(target: Target) -> Target:
+    return Target(target.file, pointer(*(_unescape(s) for s in target.pointer.split("/")[1:])))
+
+
+def check_ref_cycles(docs: Documents) -> None:
+    """No schema is itself through `$ref` and `allOf` alone (it would contain itself): one line per loop,
+    at the `$ref` that closes it. A loop through `properties` or `items` is a recursive schema, and fine."""
+    nodes: dict[Target, Any] = {}
+    for file in sorted(docs.files):
+        for path, node in _walk(docs.load(file)):
+            if isinstance(node, dict) and ("$ref" in node or "allOf" in node):
+                nodes[Target(file, pointer(*path))] = node
+    problems: list[str] = []
+    state: dict[Target, int] = {}  # 1 on the current chain, 2 done
+
+    def visit(target: Target, chain: list[tuple[Target, str]]) -> None:
+        state[target] = 1
+        for where, ref, following in _edges(docs, target.file, nodes[target], target.pointer):
+            if state.get(following) == 1:
+                steps = [step[0].pointer for step in chain[[step[0] for step in chain].index(following):]]
+                problems.append(f"{docs.label(target.file)}: {where}: $ref {ref!r} closes a loop of $ref and "
+                                f"allOf alone ({' -> '.join([*steps, following.pointer])}): the schema would "
+                                "contain itself")
+            elif following in nodes and state.get(following) is None:
+                visit(following, [*chain, (following, where)])
+        state[target] = 2
+
+    for target in sorted(nodes, key=lambda t: (str(t.file), t.pointer)):
+        if state.get(target) is None:
+            visit(target, [(target, "")])
+    if problems:
+        raise DescriptionError(problems)
+
+
 def detect_version(data: Any, where: str) -> str:
     """"2.0", "3.0" or "3.1"; anything else is an error naming the field."""
     if not isinstance(data, dict):
@@ -374,6 +423,7 @@ def load_description(path: Path, given: str | None = None) -> tuple[Documents, d
     data = docs.load(docs.root)
     version = detect_version(data, docs.label(docs.root))
     check_refs(docs)
+    check_ref_cycles(docs)
     check_operations(docs, data)
     validate(docs, data, version)
     return docs, data, version

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen import naming
+from codegen.sample_values import pick_expr
 from codegen.schemas import deref, json_schema_of, object_shape, ref_name, types_of
 from codegen.spec.model import Diagnostic, Field, LogicalType, Model, Operation, Resource
 
@@ -77,6 +78,13 @@ class _Finder:
     def _only_key_required(self, operation: Operation, allowed: set[str]) -> bool:
         return all(not p.required or (p.location == "path" and p.name in allowed) for p in operation.parameters)
 
+    @staticmethod
+    def _answers_item(operation: Operation, model: str) -> bool:
+        """Whether a write answers what a resource's write does: the item, or nothing (not another schema)."""
+        response = _success(operation)
+        schema = json_schema_of(response.content) if response is not None and response.content else None
+        return not schema or ref_name(schema) == model
+
     def candidates(self) -> list[_Candidate]:
         by_path: dict[str, dict[str, Operation]] = {}
         for operation in self.operations:
@@ -105,15 +113,16 @@ class _Finder:
         if got == model and self._only_key_required(inner["get"], {param}):
             candidate.roles["get"] = inner["get"]
         post = outer.get("post")
-        if post and self._subset(_body_schema(post), model) and self._only_key_required(post, set()):
+        if post and self._subset(_body_schema(post), model) and self._only_key_required(post, set()) and \
+                self._answers_item(post, model):
             candidate.roles["create"] = post
         for method, role in (("put", "replace"), ("patch", "update")):
             operation = inner.get(method)
             if operation and self._subset(_body_schema(operation), model) and \
-                    self._only_key_required(operation, {param}):
+                    self._only_key_required(operation, {param}) and self._answers_item(operation, model):
                 candidate.roles[role] = operation
         delete = inner.get("delete")
-        if delete and self._only_key_required(delete, {param}):
+        if delete and self._only_key_required(delete, {param}) and self._answers_item(delete, model):
             candidate.roles["delete"] = delete
         return candidate
 
@@ -164,16 +173,13 @@ def _default(value: Any) -> str | None:
 
 
 def _field(prop: str, schema: Mapping[str, Any], required: bool, key: bool, models: Mapping[str, Any],
-           taken: tuple[list[str], list[str]]) -> Field:
+           names: tuple[str, str]) -> Field:
     kind, text, enum = _logical(schema, models)
     resolved = deref(schema, models)
     nullable = not required or "null" in types_of(resolved)
     if key and kind is LogicalType.BIG_INTEGER:
         kind = LogicalType.INTEGER  # SQLite fills only an INTEGER primary key
-    attribute = naming.python_identifier(prop, taken[0])
-    column = naming.unique_name(naming.snake_case(prop) or "column", taken[1])
-    taken[0].append(attribute)
-    taken[1].append(column)
+    attribute, column = names
     description = resolved.get("description") or schema.get("description")
     return Field(
         name=prop, attribute=attribute, column=column, type=kind, db_type=text,
@@ -186,8 +192,17 @@ def _field(prop: str, schema: Mapping[str, Any], required: bool, key: bool, mode
         else None,
         read_only=bool(resolved.get("readOnly") or schema.get("readOnly")) and not key,
         hidden=bool(resolved.get("writeOnly") or schema.get("writeOnly")),
-        sample=_FORMAT_SAMPLES.get(str(resolved.get("format"))) if kind is LogicalType.STRING else None,
+        sample=_sample(resolved, kind),
     )
+
+
+def _sample(schema: Mapping[str, Any], kind: LogicalType) -> str | None:
+    """The generated tests' sample of a property whose schema its type's default would not satisfy: a
+    constant or an enum of numbers (a string enum is an ENUM field), a string format the models check."""
+    values = [schema["const"]] if "const" in schema else [v for v in schema.get("enum") or [] if v is not None]
+    if values and kind is not LogicalType.ENUM and all(isinstance(v, (str, int, float, bool)) for v in values):
+        return pick_expr(values)
+    return _FORMAT_SAMPLES.get(str(schema.get("format"))) if kind is LogicalType.STRING else None
 
 
 def _body_shape(operation: Operation | None, models: Mapping[str, Any]) -> _Shape | None:
@@ -237,9 +252,11 @@ def _resource(candidate: _Candidate, models: Mapping[str, Any], names: list[str]
     # The key is generated where the create body may leave it out, whatever the stored item requires.
     create = _body_shape(candidate.roles.get("create"), models)
     key_required = key in _sent(create if create is not None else shape, models)
-    taken: tuple[list[str], list[str]] = ([], [])
-    fields = [_field(str(p), s, key_required if p == key else p in required, p == key, models, taken)
-              for p, s in properties.items()]
+    keys = [(str(p),) for p in properties]
+    attributes = naming.allocate(keys, lambda key, taken: naming.python_identifier(key[0], taken))
+    columns = naming.allocate(keys, lambda key, taken: naming.unique_name(naming.snake_case(key[0]) or "column", taken))
+    fields = [_field(str(p), s, key_required if p == key else p in required, p == key, models, names)
+              for (p, s), names in zip(properties.items(), zip(attributes, columns, strict=True), strict=True)]
     name = naming.unique_name(naming.snake_case(candidate.schema) or "resource", names)
     return Resource(
         name=name, class_name=naming.resource_class_name(candidate.schema, classes),
@@ -259,19 +276,25 @@ def find_resources(
     classes: list[str] = []
     modules: list[str] = []
     used: set[str] = set()
-    for candidate in finder.candidates():
+    found = finder.candidates()
+    position: dict[str, int] = {}
+    # Which path pair serves a schema, and the names resources get, do not depend on the order of the
+    # description's paths; the resources are then listed in that order.
+    for candidate in sorted(found, key=lambda c: (str(c.schema), c.collection, c.item)):
         if candidate.schema in used:
             continue
         resource = _resource(candidate, finder.models, names, classes, modules)
         if resource is None:
             continue
         used.add(str(candidate.schema))
+        position[resource.name] = found.index(candidate)
         resources.append(resource)
         names.append(resource.name)
         classes.append(resource.class_name)
         modules.append(resource.module)
         for role, operation in _written_roles(candidate, resource, finder.models).items():
             roles[operation.operation_id] = (resource.name, role)
+    resources.sort(key=lambda resource: position[resource.name])
     marked = [op.model_copy(update={"resource": roles[op.operation_id][0], "crud": roles[op.operation_id][1]})
               if op.operation_id in roles else op for op in operations]
     diagnostics = _diagnostics(marked, resources)

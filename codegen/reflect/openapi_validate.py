@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from codegen.reflect.ecma_regex import is_ecma_regex
+
 OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _MAX_DEPTH = 200
 _MAX_REF_CHAIN = 50
@@ -58,13 +60,32 @@ def iter_problems(data: dict[str, Any], base_uri: str, version: str) -> Iterator
     """The problems openapi-spec-validator finds in a description, in its order."""
     validator = spec_validator(version)(data, base_uri=base_uri)
     first = next(iter(validator.schema_validator.iter_errors(validator.schema)), None)
+    found = []
     if first is not None:
-        for error in _python_first_pass(validator) or [first]:
+        # By JSON pointer: jsonschema's order of a schema's errors changes from run to run.
+        found = sorted((cause for error in _python_first_pass(validator) or [first] for cause in _causes(error)
+                        if not _ecma_pattern(cause)), key=lambda cause: [str(part) for part in cause.absolute_path])
+        for error in found:
             yield _problem(error, (), False)
-    elif _keywords_clean(validator, version):
+    if not found and _keywords_clean(validator, version):
         return
     for error in validator.root_validator(validator.schema_path):
-        yield _problem(error, getattr(error, _AT, ()), True)
+        if not (_ecma_pattern(error) or version == "2.0" and _file_response(error)):
+            yield _problem(error, getattr(error, _AT, ()), True)
+
+
+def _file_response(error: Any) -> bool:
+    """Swagger 2.0's `type: file` of a response schema, which the JSON Schema check of that schema refuses."""
+    at, cause = getattr(error, _AT, ()), _cause(error)
+    return len(at) >= 3 and at[-3] == "responses" and at[-1] == "schema" and list(cause.absolute_path) == ["type"] \
+        and cause.instance == "file"
+
+
+def _ecma_pattern(error: Any) -> bool:
+    """An error that only says a pattern is no Python regex, where it is an ECMA-262 one (JSON Schema's)."""
+    cause = _cause(error)
+    return getattr(cause, "validator", None) == "format" and cause.validator_value == "regex" \
+        and is_ecma_regex(cause.instance)
 
 
 @cache
@@ -110,17 +131,32 @@ def _depth(errors: list[Any]) -> int:
                for error in errors)
 
 
-def _cause(error: Any) -> Any:
-    """The error that says what is wrong: under a oneOf or anyOf, that of the alternative matched furthest."""
+def _alternative(error: Any) -> list[Any]:
+    """Under a oneOf or anyOf, the errors of the alternative the document matched furthest."""
     # Furthest: the one whose errors point deepest into the document; of equally deep ones, the one with
     # the fewest errors (a Swagger query parameter with a bad type fails as a body parameter too).
+    alternatives: dict[Any, list[Any]] = {}
+    for inner in error.context:
+        alternatives.setdefault(next(iter(inner.relative_schema_path), None), []).append(inner)
+    return min(alternatives.values(), key=lambda errors: (-_depth(errors), len(errors)))
+
+
+def _cause(error: Any) -> Any:
+    """The error that says what is wrong: the deepest one of the alternative matched furthest."""
     while getattr(error, "context", None):
-        alternatives: dict[Any, list[Any]] = {}
-        for inner in error.context:
-            alternatives.setdefault(next(iter(inner.relative_schema_path), None), []).append(inner)
-        chosen = min(alternatives.values(), key=lambda errors: (-_depth(errors), len(errors)))
-        error = max(chosen, key=lambda inner: _depth([inner]))
+        error = max(_alternative(error), key=lambda inner: _depth([inner]))
     return error
+
+
+def _causes(error: Any) -> list[Any]:
+    """Every error that says what is wrong: under a oneOf, each of the furthest alternative's, in turn.
+
+    A schema of a 3.0 description is `oneOf: [Schema, Reference]` to the validator: its three bad
+    keywords are three errors of one alternative, each worth its own line.
+    """
+    if not getattr(error, "context", None):
+        return [error]
+    return [cause for inner in _alternative(error) for cause in _causes(inner)]
 
 
 def _problem(error: Any, base: tuple[Any, ...], through_refs: bool) -> Problem:

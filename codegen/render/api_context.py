@@ -22,19 +22,44 @@ Context = dict[str, Any]
 _TOKEN = re.compile(r"\{([^{}/]+)\}")
 
 
+# What every problem body holds, and the JSON type of each member (`errors` only in 422s: `{loc, msg}` items).
+_PROBLEM_MEMBERS = {"type": "string", "title": "string", "status": "integer", "detail": "string", "errors": "array"}
+
+
+def _holds_problem_member(name: str, schema: Mapping[str, Any], models: Mapping[str, Any]) -> bool:
+    """Whether a documented property accepts what the problem body already has under its name."""
+    kinds = [k for k in types_of(schema) if k != "null"]
+    if isinstance(schema.get("enum"), list) or "const" in schema:
+        return False
+    wanted = _PROBLEM_MEMBERS[name]
+    if kinds and wanted not in kinds and not (wanted == "integer" and "number" in kinds):
+        return False
+    if name != "errors" or not schema.get("items"):
+        return True
+    shape = object_shape(schema["items"], models)
+    if shape is None:
+        return False
+    properties, required = shape
+    fits = {"loc": "array", "msg": "string"}
+    return set(required) <= set(fits) and deref(schema["items"], models).get("additionalProperties") is not False \
+        and all(not types_of(deref(properties[n], models)) or fits[n] in types_of(deref(properties[n], models))
+                for n in fits if n in properties)
+
+
 def _extras(schema: Mapping[str, Any], models: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Members a problem body needs to validate against a documented error schema."""
+    """Members a problem body needs to validate against a documented error schema: those it lacks, and
+    those it has in another type than documented (a `status` that is a string, `errors` of other items)."""
     shape = object_shape(schema, models)
     if shape is None:
         return None
     properties, required = shape
-    members = {"type": "$type", "title": "$title", "status": "$status", "detail": "$detail"}
     extras: dict[str, Any] = {}
     for name, prop in properties.items():
         resolved = deref(prop, models)
         kinds = [k for k in types_of(resolved) if k != "null"]
-        enum = resolved.get("enum")
-        if name in members and (kinds in (["string"], ["integer"], []) or not kinds):
+        enum = [resolved["const"]] if "const" in resolved else resolved.get("enum")
+        collides = name in _PROBLEM_MEMBERS
+        if collides and _holds_problem_member(name, resolved, models):
             continue
         if isinstance(enum, list) and enum:
             extras[name] = enum[0]
@@ -42,10 +67,8 @@ def _extras(schema: Mapping[str, Any], models: Mapping[str, Any]) -> dict[str, A
             extras[name] = "$status"
         elif kinds and kinds[0] == "string":
             extras[name] = "$detail"
-        elif name in required:
+        elif name in required or collides:
             extras[name] = {"boolean": False, "array": [], "object": {}}.get(kinds[0] if kinds else "", None)
-        if name in ("type", "title", "status", "detail") and name not in extras:
-            continue
     return extras
 
 

@@ -80,6 +80,7 @@ class ModelBuilder:
         self._deps: set[str] | None = None
         self._outside = Imports()
         self._hoisted: dict[int, str] = {}
+        self.parses_scalars = False  # whether a route reads a literal's number or boolean from text
         self.is_class = {m.name: self._object(m.schema_) for m in models}
         for model in models:
             if self.is_class[model.name]:
@@ -206,6 +207,8 @@ class ModelBuilder:
                 name, module = _FORMATS[str(fmt)]
                 self._use(module, name, q)
                 return name
+            if fmt == "binary":  # a file of a multipart body: any bytes, not only UTF-8 text
+                return "bytes"
             base = "str"
         elif kind in ("integer", "number", "boolean"):
             base = {"integer": "int", "number": "float", "boolean": "bool"}[kind]
@@ -307,4 +310,5 @@ class ModelBuilder:
         """What `app/components.py` renders: import block, classes, aliases."""
         aliases = self.alias_order()
         self.imports.update([("collections.abc", "Callable"), ("typing", "Any")])
-        return {"imports": self.imports.render(), "classes": self.classes, "aliases": aliases}
+        return {"imports": self.imports.render(), "classes": self.classes, "aliases": aliases,
+                "parses_scalars": self.parses_scalars}

@@ -28,6 +28,7 @@ _TOKEN = re.compile(r"\{([^{}/]+)\}")
 # Flask's shortcut decorators; other methods go through `@blueprint.route(rule, methods=[...])`.
 _FLASK_SHORTCUTS = ("get", "post", "put", "patch", "delete")
 CONTRACT_PARAMS = ("limit", "offset", "sort")
+_LITERAL = re.compile(r"Literal\[[^\[\]]*\]")
 
 
 @dataclass(frozen=True)
@@ -125,10 +126,26 @@ class Signatures:
             imports.update([(self.target.markers, helper), ("typing", "Annotated")])
         optional = not param.required
         plain = f"{annotation} | None" if optional and not annotation.endswith("None") else annotation
-        typed = f"{param.attribute}: Annotated[{plain}, {helper}({', '.join(args)})]"
+        parsed = self._parsed_literals(resolved, plain, imports) if route else plain
+        typed = f"{param.attribute}: Annotated[{parsed}, {helper}({', '.join(args)})]"
         default = " = None" if optional else ""
         return {"attribute": param.attribute, "typed": typed + default,
                 "plain": f"{param.attribute}: {plain}{default}", "optional": optional}
+
+    def _parsed_literals(self, schema: Mapping[str, Any], annotation: str, imports: Imports) -> str:
+        """A literal of numbers or booleans read from a parameter's text first (`"3"` -> 3): pydantic
+        compares a literal's values with the text as it is."""
+        items = deref(schema.get("items") or {}, self.builder.models) if types_of(schema) == ["array"] else schema
+        values = [items["const"]] if "const" in items else items.get("enum")
+        if not values or any(isinstance(value, str) for value in values):
+            return annotation
+        literal = _LITERAL.search(annotation)
+        if literal is None:
+            return annotation
+        self.builder.parses_scalars = True
+        imports.update([("pydantic", "BeforeValidator"), ("app", "components")])
+        wrapped = f"Annotated[{literal[0]}, BeforeValidator(components.parse_scalar)]"
+        return annotation[:literal.start()] + wrapped + annotation[literal.end():]
 
     def params(self, operation: Operation, imports: Imports, route: bool = True) -> list[Context]:
         entries = [self.param(operation, p, imports, route) for p in operation.parameters]
@@ -275,6 +292,8 @@ def _list_params(operation: Operation, resource: Resource) -> tuple[dict[str, st
     renames: dict[str, str] = {}
     dropped: list[str] = []
     for param in operation.parameters:
+        if param.location == "query" and param.name in CONTRACT_PARAMS and not _contract_reads(param, fields):
+            dropped.append(param.name)  # the description's own meaning: validated, not the contract's
         if param.location != "query" or param.name in CONTRACT_PARAMS or param.name in fields:
             continue
         if param.name.removesuffix("s") in fields:
@@ -282,6 +301,18 @@ def _list_params(operation: Operation, resource: Resource) -> tuple[dict[str, st
         else:
             dropped.append(param.name)
     return renames, dropped
+
+
+def _contract_reads(param: Parameter, fields: set[str]) -> bool:
+    """Whether the contract's parameter of that name takes what the description sends: an integer
+    `offset`, a `sort` of field names (not `sort=created` beside `direction=desc`)."""
+    kinds = [k for k in types_of(param.schema_) if k != "null"]
+    if param.name == "offset":
+        return not kinds or set(kinds) <= {"integer", "number"}
+    if param.name == "sort":
+        values = param.schema_.get("enum") or (param.schema_.get("items") or {}).get("enum") or []
+        return all(str(value).lstrip("-") in fields for value in values)
+    return True
 
 
 def _flask_returns(crud: str, has_body: bool, imports: Imports) -> str:
