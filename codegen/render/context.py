@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from codegen import __version__, naming
@@ -11,6 +12,7 @@ from codegen.render.pyliteral import py_str
 from codegen.render.samples import reverse_segment, sample_plan
 from codegen.render.types import (
     NOT_ON_SQLITE,
+    TypeRef,
     model_python_type,
     portable_default,
     python_type,
@@ -281,6 +283,8 @@ def _key_params(fields: list[Field], imports: Imports) -> list[Context]:
     params = []
     for field in fields:
         ref = python_type(field)
+        if field.type is LogicalType.BINARY:  # the base64 the API answers the field in
+            ref = TypeRef("Base64Key", (("app.column_types", "Base64Key"),))
         imports.update(ref.imports)
         params.append({"attribute": field.attribute, "name": field.name, "annotation": ref.expr})
     return params
@@ -437,7 +441,13 @@ _MISSING = {
 
 def _missing_path(key: list[Field]) -> str:
     """A key that no test row has and that the key's types accept: for the 404 test."""
-    return "".join("/" + _MISSING.get(f.type, "2147483646")[: f.length or None] for f in key)
+    return "".join("/" + _missing_value(f) for f in key)
+
+
+def _missing_value(field: Field) -> str:
+    if field.type is LogicalType.BINARY:  # the URL-safe base64 of bytes no test row has
+        return base64.urlsafe_b64encode(b"\xfemissing"[: field.length or None]).decode()
+    return _MISSING.get(field.type, "2147483646")[: field.length or None]
 
 
 def _test_imports(resource: Resource, sample: dict[str, Any], target: str) -> str:
