@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
+import types
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
@@ -93,6 +95,16 @@ def test_realworld_types_read_what_is_stored(realworld: tuple[str, str], spec: A
         model = _model(spec, "declared")
         for name in ("SqliteDate()", "SqliteBoolean()", "SqliteNumeric(10, 5)", "SqliteJSON()"):
             assert name in model
+
+
+def test_keys_holding_a_slash_stay_one_segment(spec: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = api.generate_files(spec, "fastapi", {"auth": "apikey"})
+    module = types.ModuleType("realworld_representation")
+    monkeypatch.setitem(sys.modules, module.__name__, module)  # its dataclasses look themselves up there
+    exec(compile(files["app/representation.py"], "app/representation.py", "exec"), module.__dict__)
+    routing_path, key_segment = module.routing_path, module.key_segment
+    assert routing_path(b"/p/a%2fb%3Fc%23d%25e%252F%C3%BC?x=%2F") == "/p/a%2Fb?c#d%25e%252Fü".encode()
+    assert key_segment("a%2Fb?c#d%25e%252F") == "a/b?c#d%e%2F"
 
 
 def _key_types(document: dict[str, Any], item: str) -> dict[str, str]:
