@@ -26,8 +26,8 @@ MODEL_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "ForeignKeyConstraint", "PrimaryKeyConstraint", "UniqueConstraint", "CheckConstraint", "Enum", "ARRAY",
     "Integer", "SmallInteger", "BigInteger", "String", "Text", "Boolean", "Float", "Numeric", "Date",
     "DateTime", "Time", "Interval", "Uuid", "JSON", "LargeBinary", "NullType", "UuidText", "SqliteDateTime",
-    "SqliteDate", "SqliteTime", "MysqlTime", "SqliteNumeric", "SqliteBoolean", "SqliteJSON", "VARBINARY",
-    "AsText", "AsNumber", "AsWkt", "sa", "sqlalchemy",
+    "SqliteDate", "SqliteTime", "MysqlTime", "MysqlFloat", "SqliteNumeric", "SqliteBoolean", "SqliteJSON",
+    "VARBINARY", "AsText", "AsNumber", "AsWkt", "sa", "sqlalchemy",
 })
 SCHEMA_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "AnyText", "ClassVar", "Field", "LocalDateTime", "LocalTime", "ReadSchema", "WriteSchema",

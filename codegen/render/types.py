@@ -63,6 +63,8 @@ SERVED: tuple[tuple[frozenset[str], frozenset[str] | None, str], ...] = (
     (_MYSQL_SPATIAL, frozenset({"mysql"}), "AsWkt"),
 )
 _TYPE_WORD = re.compile(r"[A-Z][A-Z0-9_]*")
+# MySQL's single precision FLOAT: FLOAT, FLOAT(M,D), FLOAT(p) up to 24 bits.
+_SINGLE = re.compile(r"(?i)^FLOAT(?:\s*\(\s*(?:\d+\s*,\s*\d+|[0-9]|1[0-9]|2[0-4])\s*\))?(?:\s+UNSIGNED)?$")
 
 # Types SQLite cannot hold: a schema using them is tested against TEST_DATABASE_URL.
 NOT_ON_SQLITE = frozenset({LogicalType.ARRAY})
@@ -151,6 +153,8 @@ def sqlalchemy_type(field: Field, dialect: str | None = None) -> TypeRef:
         return TypeRef(f"{served}()", (("app.column_types", served),))
     if field.type is LogicalType.UUID and dialect == "sqlite":
         return TypeRef("UuidText()", (("app.column_types", "UuidText"),))
+    if field.type is LogicalType.FLOAT and dialect == "mysql" and _SINGLE.match(field.db_type):
+        return TypeRef("MysqlFloat()", (("app.column_types", "MysqlFloat"),))
     if field.type is LogicalType.TIME and dialect == "mysql" and not field.timezone:
         return TypeRef("MysqlTime()", (("app.column_types", "MysqlTime"),))
     if field.type in _SQLITE_TYPES and dialect == "sqlite":
