@@ -20,6 +20,7 @@ import os
 import sqlite3
 import sys
 import types
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
@@ -45,19 +46,26 @@ DIALECT_PARAMS = [
 
 
 @pytest.fixture(scope="module", params=DIALECT_PARAMS)
-def realworld(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    """(dialect, URL) of the dialect's real-world database, loaded once per module."""
+def realworld(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """(dialect, URL) of the dialect's real-world database, loaded once per module, dropped after it."""
     dialect = str(request.param)
     script = (FIXTURES / SCHEMAS[dialect]).read_text(encoding="utf-8")
     if dialect == "sqlite":
         path = tmp_path_factory.mktemp("realworld") / "shop.sqlite"
         with closing(sqlite3.connect(path)) as conn:
             conn.executescript(script)
-        return dialect, f"sqlite:///{path}"
+        yield dialect, f"sqlite:///{path}"
+        return
     require_server(dialect)
-    url = databases.create_database(dialect, databases.database_name("realworldmy"))
-    databases.run_script(dialect, url, script)
-    return dialect, url
+    name = databases.database_name("realworldmy")
+    try:
+        url = databases.create_database(dialect, name)
+        databases.run_script(dialect, url, script)
+        yield dialect, url
+    finally:
+        databases.drop_database(dialect, name)
 
 
 @pytest.fixture(scope="module")
@@ -181,10 +189,14 @@ def _run(dialect: str, url: str, project: Path, target: str) -> tuple[list[str],
     problems = []
     if _own_tests(dialect, target):
         environment = {}
+        scratch = databases.database_name(f"realworldmy{target}")
         if dialect != "sqlite":  # an empty database of each project's own: the two run at once
-            empty = databases.create_database(dialect, databases.database_name(f"realworldmy{target}"))
-            environment["TEST_DATABASE_URL"] = empty
-        done = harness.run_project_tests(python, project, environment, label=label)
+            environment["TEST_DATABASE_URL"] = databases.create_database(dialect, scratch)
+        try:
+            done = harness.run_project_tests(python, project, environment, label=label)
+        finally:
+            if dialect != "sqlite":
+                databases.drop_database(dialect, scratch)
         counts = harness.summary_counts(done.stdout)
         if done.returncode != 0 or not counts.get("passed"):
             problems.append(f"its own tests: {counts}\n{done.stdout[-5000:]}")
