@@ -26,7 +26,8 @@ MODEL_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "ForeignKeyConstraint", "PrimaryKeyConstraint", "UniqueConstraint", "CheckConstraint", "Enum", "ARRAY",
     "Integer", "SmallInteger", "BigInteger", "String", "Text", "Boolean", "Float", "Numeric", "Date",
     "DateTime", "Time", "Interval", "Uuid", "JSON", "LargeBinary", "NullType", "UuidText", "SqliteDateTime",
-    "SqliteTime", "AsText", "AsNumber", "AsWkt", "sa", "sqlalchemy",
+    "SqliteDate", "SqliteTime", "MysqlTime", "MysqlFloat", "SqliteNumeric", "SqliteBoolean", "SqliteJSON",
+    "VARBINARY", "AsText", "AsNumber", "AsWkt", "sa", "sqlalchemy",
 })
 SCHEMA_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "AnyText", "ClassVar", "Field", "LocalDateTime", "LocalTime", "ReadSchema", "WriteSchema",
@@ -36,6 +37,7 @@ ROUTE_MODULE = _PYTHON_TYPES | _BUILTINS_USED | frozenset({
     "annotations", "APIRouter", "Annotated", "Answer", "BaseModel", "Blueprint", "Body", "JSONResponse",
     "NULLABLE", "OPENAPI_CREATE", "OPENAPI_DELETE", "OPENAPI_WRITE", "OPTIONAL", "PREFIX", "Path", "Query",
     "Header", "Cookie", "ReadAccess", "WriteAccess", "Request", "Resource", "Response", "SessionDep",
+    "Base64Key",
     "SkipValidation", "blueprint", "components", "conditions", "contract_params", "endpoint", "get_session",
     "get_settings", "item_key", "item_response", "no_content", "operation", "page_response", "query_params",
     "request", "resource", "responses", "router", "shaped", "stored_response", "validate_as", "validate_body",

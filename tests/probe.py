@@ -71,7 +71,14 @@ def collections(document: dict[str, Any]) -> Iterator[Collection]:
 
 
 def _item_path(collection: Collection, row: dict[str, Any], names: tuple[str, ...]) -> str:
-    return collection.path + "".join("/" + quote(str(row[name]), safe="") for name in names)
+    return collection.path + "".join("/" + _segment(row[name]) for name in names)
+
+
+def _segment(value: Any) -> str:
+    """A key value as one path segment: percent-encoded, dots too where the value is a dot segment (`..`),
+    which a client would otherwise resolve away."""
+    text = quote(str(value), safe="")
+    return text.replace(".", "%2E") if text in (".", "..") else text
 
 
 def _key_names(collection: Collection, row: dict[str, Any]) -> tuple[str, ...]:

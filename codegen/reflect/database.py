@@ -390,7 +390,33 @@ def _batch(inspector: Inspector, args: dict[str, Any], conn: Connection | None) 
     for key, fact in _FACTS.items():
         if key != "columns":
             batch[key] = _safe(lambda fact=fact: multi(fact))  # type: ignore[misc]
+    if inspector.dialect.name in ("mysql", "mariadb"):
+        _unescape_mysql_names(batch)
     return batch
+
+
+def _unescape_mysql_names(batch: dict[str, dict[Any, Any]]) -> None:
+    """Column names as the database has them: SQLAlchemy's MySQL reflection reads them from SHOW CREATE
+    TABLE but keeps a backtick in a name doubled (`` `price ``each``` `` gives ``price ``each````)."""
+
+    def plain(name: Any) -> Any:
+        return name.replace("``", "`") if isinstance(name, str) else name
+
+    for columns in batch["columns"].values():
+        for column in columns:
+            column["name"] = plain(column["name"])
+    for pk in batch["pk"].values():
+        if pk:
+            pk["constrained_columns"] = [plain(name) for name in pk.get("constrained_columns") or []]
+    for fks in batch["fks"].values():
+        for fk in fks:
+            fk["constrained_columns"] = [plain(name) for name in fk.get("constrained_columns") or []]
+            fk["referred_columns"] = [plain(name) for name in fk.get("referred_columns") or []]
+            fk["referred_table"] = plain(fk.get("referred_table"))
+    for fact in ("uniques", "indexes"):
+        for entries in batch[fact].values():
+            for entry in entries:
+                entry["column_names"] = [plain(name) for name in entry.get("column_names") or []]
 
 
 def _reflect_schema(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from codegen import __version__, naming
@@ -11,6 +12,7 @@ from codegen.render.pyliteral import py_str
 from codegen.render.samples import reverse_segment, sample_plan
 from codegen.render.types import (
     NOT_ON_SQLITE,
+    TypeRef,
     model_python_type,
     portable_default,
     python_type,
@@ -282,6 +284,8 @@ def _key_params(fields: list[Field], imports: Imports) -> list[Context]:
     params = []
     for field in fields:
         ref = python_type(field)
+        if field.type is LogicalType.BINARY:  # the base64 the API answers the field in
+            ref = TypeRef("Base64Key", (("app.column_types", "Base64Key"),))
         imports.update(ref.imports)
         params.append({"attribute": field.attribute, "name": field.name, "annotation": ref.expr})
     return params
@@ -321,29 +325,9 @@ _ROUTE_IMPORTS: dict[str, tuple[list[tuple[str, str]], ...]] = {
 _TEST_CLIENTS = {"fastapi": ("fastapi.testclient", "TestClient"), "flask": ("flask.testing", "FlaskClient")}
 
 
-# Key types whose values may hold a `/`, which the server decodes from `%2F` before routing.
-_TEXT_KEYS = frozenset({LogicalType.STRING, LogicalType.TEXT, LogicalType.ENUM})
-
-
-def _path_key(fields: list[Field]) -> bool:
-    """True when the item path's last segment takes the rest of the path: a text key whose value may hold
-    `/` (`/folder/{path}` for `/home/notes`). A segment before another cannot."""
-    return bool(fields) and fields[-1].type in _TEXT_KEYS
-
-
-def _item_path(key: list[Context], rest: bool) -> str:
-    """Item path suffix in FastAPI's syntax: `/{playlist_id}/{track_id}`, the last `{name:path}` if `rest`."""
-    last = len(key) - 1
-    return "".join("/{" + k["attribute"] + (":path" if rest and i == last else "") + "}"
-                   for i, k in enumerate(key))
-
-
-def _flask_rule(key: list[Context], rest: bool = False) -> str:
-    """Item path suffix in Flask's rule syntax: `/<playlist_id>/<track_id>`, the last `<rest:...>` if `rest`
-    (app/__init__.py's converter: FastAPI's `path`, which also takes a leading `/`)."""
-    last = len(key) - 1
-    return "".join("/<" + ("rest:" if rest and i == last else "") + k["attribute"] + ">"
-                   for i, k in enumerate(key))
+def _flask_rule(key: list[Context]) -> str:
+    """Item path suffix in Flask's rule syntax: `/<playlist_id>/<track_id>`."""
+    return "".join("/<" + k["attribute"] + ">" for k in key)
 
 
 class _Routes:
@@ -409,9 +393,7 @@ class _Routes:
                 "key_tuple": _key_tuple(key),
                 "local": local,
             })
-        key_fields = item_key(resource)
-        key = _key_params(key_fields, self.imports)
-        rest = _path_key(key_fields)
+        key = _key_params(item_key(resource), self.imports)
         if key:
             self.imports.update(_ROUTE_IMPORTS[self.target][1])
         if not resource.read_only:
@@ -424,8 +406,8 @@ class _Routes:
         return {
             "key_args": _key_args(key),
             "key_tuple": _key_tuple(key),
-            "item_path": _item_path(key, rest),
-            "item_rule": _flask_rule(key, rest),
+            "item_path": "".join("/{" + k["attribute"] + "}" for k in key),
+            "item_rule": _flask_rule(key),
             "parents": [p for p in parents.values() if p["variable"] != "resource"],
             "relations": relations,
             "nested": nested,
@@ -460,7 +442,13 @@ _MISSING = {
 
 def _missing_path(key: list[Field]) -> str:
     """A key that no test row has and that the key's types accept: for the 404 test."""
-    return "".join("/" + _MISSING.get(f.type, "2147483646")[: f.length or None] for f in key)
+    return "".join("/" + _missing_value(f) for f in key)
+
+
+def _missing_value(field: Field) -> str:
+    if field.type is LogicalType.BINARY:  # the URL-safe base64 of bytes no test row has
+        return base64.urlsafe_b64encode(b"\xfemissing"[: field.length or None]).decode()
+    return _MISSING.get(field.type, "2147483646")[: field.length or None]
 
 
 def _test_imports(resource: Resource, sample: dict[str, Any], target: str) -> str:
