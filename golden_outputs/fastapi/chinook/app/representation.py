@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote_to_bytes
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -24,6 +25,41 @@ CSV = "text/csv"
 _ANYTHING = frozenset({"", "*/*", JSON})
 # One entity tag of an If-Match or If-None-Match list (RFC 9110, 8.8.3); W/: weak.
 _ENTITY_TAG = re.compile(r'(W/)?("[^"]*")')
+
+
+# The escapes a path keeps while routes match it: a key holding `/` stays one segment.
+_KEPT_ESCAPES = re.compile(rb"(%2[Ff]|%25)")
+_KEPT_IN_SEGMENT = re.compile(r"%2[Ff]|%25")
+
+
+def routing_path(raw: bytes) -> bytes:
+    """A request's raw path as routes match it: percent-decoded except `%2F` and `%25`, so that `a%2Fb`
+    is one path segment (`key_segment` decodes a parameter's value), not the two of `a/b`.
+    """
+    parts = _KEPT_ESCAPES.split(raw.split(b"?", 1)[0])
+    return b"".join(
+        part.upper() if index % 2 else unquote_to_bytes(part)
+        for index, part in enumerate(parts)
+    )
+
+
+def key_segment(value: str) -> str:
+    """A path parameter's value as the client meant it: the `%2F` and `%25` routing kept, decoded."""
+    return _KEPT_IN_SEGMENT.sub(lambda m: "%" if m[0] == "%25" else "/", value)
+
+
+class KeySegment:
+    """Starlette's convertor of a path parameter: one segment, decoded by `key_segment`."""
+
+    regex = "[^/]+"
+
+    def convert(self, value: str) -> str:
+        """The parameter's value."""
+        return key_segment(value)
+
+    def to_string(self, value: Any) -> str:
+        """The value as a path segment."""
+        return quote(str(value), safe="")
 
 
 class CursorError(ValueError):

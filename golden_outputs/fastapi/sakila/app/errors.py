@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -54,12 +53,12 @@ class Problem(BaseModel):
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of the error statuses a route answers."""
+    """The error statuses a route answers, each a Problem (app/openapi.py describes the body).
+
+    No `model`: FastAPI would build a pydantic field of it for every status of every route.
+    """
     return {
-        status: {
-            "model": Problem,
-            "description": TITLES.get(status) or HTTPStatus(status).phrase,
-        }
+        status: {"description": TITLES.get(status) or HTTPStatus(status).phrase}
         for status in statuses
     }
 
@@ -147,51 +146,6 @@ async def _on_overflow(_request: Request, _exc: OverflowError) -> JSONResponse:
 async def _on_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return problem(500, "internal error")
-
-
-def document_problems(app: FastAPI) -> None:
-    """Describe every error in /openapi.json as the app answers it: application/problem+json.
-
-    FastAPI files the error models of `responses()` under application/json and adds its own
-    HTTPValidationError for 422; the app answers Problem bodies as application/problem+json.
-    """
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = build()
-        schemas = document.get("components", {}).get("schemas", {})
-        problem_schema = {"$ref": "#/components/schemas/Problem"}
-        for path in document.get("paths", {}).values():
-            for operation in path.values():
-                if "requestBody" in operation and "Problem" in schemas:
-                    # A body that is not UTF-8 cannot be read as JSON: 400.
-                    operation["responses"].setdefault(
-                        "400",
-                        {
-                            "description": HTTPStatus(400).phrase,
-                            "content": {PROBLEM: {"schema": problem_schema}},
-                        },
-                    )
-                for status, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if (
-                        not status.isdigit()
-                        or int(status) < 400
-                        or "application/json" not in content
-                    ):
-                        continue
-                    body = content.pop("application/json")
-                    if "Problem" in schemas:
-                        body = {"schema": problem_schema}
-                    content[PROBLEM] = body
-        for unused in ("HTTPValidationError", "ValidationError"):
-            if unused not in json.dumps(document.get("paths", {})):
-                schemas.pop(unused, None)
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def add_error_handlers(app: FastAPI) -> None:

@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from app.db import get_engine
 from app.docs import add_docs
-from app.errors import add_error_handlers, document_problems, problem
-from app.middleware import HeadAsGet, Observed, Policy
+from app.errors import add_error_handlers, problem
+from app.middleware import HeadAsGet, KeySegments, Observed, Policy
 from app.observability import metrics_answer, readiness, trace_app
+from app.openapi import install_openapi
 from app.routes import ROUTERS
 
 
@@ -52,7 +53,7 @@ def literal_first(routes: Sequence[Any]) -> list[Any]:
     """The routes, each segment's literal before a parameter (`/item/forms` before `/item/{id}`), the
     leftmost segment deciding, as Flask's matcher does; routes alike keep their order.
 
-    Starlette takes the first route that matches; the resources' routers are merged into one in
+    Starlette takes the first route that matches; the resources' routes are added to the app in
     this order.
     """
     return sorted(
@@ -72,6 +73,7 @@ def create_app() -> FastAPI:
     )
     add_error_handlers(application)
     add_docs(application)
+    application.add_middleware(KeySegments)
     application.add_middleware(HeadAsGet)
     application.add_middleware(Policy)
     application.add_middleware(Observed)
@@ -88,12 +90,11 @@ def create_app() -> FastAPI:
     application.add_api_route(
         "/metrics", metrics, methods=["GET"], include_in_schema=False
     )
-    routes = APIRouter()
-    routes.routes.extend(
-        literal_first([route for router in ROUTERS for route in router.routes])
-    )
-    application.include_router(routes)
-    document_problems(application)
+    # The routes themselves, not include_router(): FastAPI builds included routes again,
+    # all of them on the first request that reaches one (a minute for 450 tables, loaded).
+    routes = literal_first([route for router in ROUTERS for route in router.routes])
+    application.router.routes.extend(routes)
+    install_openapi(application)
     trace_app(application)
     return application
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import time
+from functools import lru_cache
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -67,18 +68,24 @@ def _identify() -> None:
     g.request_id_token = REQUEST_ID.set(g.request_id)
 
 
+@lru_cache(maxsize=4096)
+def _route_template(rule: str) -> str:
+    return _RULE_PARAMETER.sub(r"{\1}", rule)
+
+
 def _observe(response: Response) -> Response:
     """The id on the answer; the request counted, timed and logged."""
     response.headers["X-Request-ID"] = g.request_id
-    rule = request.url_rule.rule if request.url_rule is not None else None
-    route = _RULE_PARAMETER.sub(r"{\1}", rule) if rule else None
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    rule = current.url_rule
+    route = _route_template(rule.rule) if rule is not None else None
     finish(
-        request.method,
+        current.method,
         route,
-        request.path,
+        current.path,
         response.status_code,
         g.started,
-        request.remote_addr,
+        current.remote_addr,
     )
     return response
 

@@ -82,6 +82,22 @@ class Metrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        # The series of each (method, route, status), found once: labels() costs more
+        # than the count itself on a fast request.
+        self.series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def count(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count and time one answered request."""
+        key = (method, route, status)
+        series = self.series.get(key)
+        if series is None:
+            series = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self.series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
 
 @cache
@@ -109,8 +125,7 @@ def finish(
     seconds = time.perf_counter() - started
     template = route or ("-" if path in SERVICE_PATHS else "unmatched")
     counted = metrics()
-    counted.requests.labels(method, template, str(status)).inc()
-    counted.latency.labels(method, template).observe(seconds)
+    counted.count(method, template, status, seconds)
     if status == 429:
         counted.rate_limited.inc()
     if ACCESS.isEnabledFor(logging.INFO):

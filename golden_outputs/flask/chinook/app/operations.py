@@ -68,7 +68,9 @@ def operation(
     """
 
     def decorate(view: View) -> View:
-        hints = get_type_hints(view)
+        hints = get_type_hints(
+            view, include_extras=True
+        )  # a key type's own validators too
         hints.pop("return", None)
         body = hints.pop("body", None)
         many = isinstance(body, UnionType)

@@ -9,6 +9,7 @@ from typing import Any, cast
 from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import text
+from werkzeug.routing import BaseConverter
 
 from app.db import close_session, get_engine
 from app.docs import add_docs
@@ -17,7 +18,33 @@ from app.hooks import register_policy
 from app.observability import metrics_answer, readiness, trace_app
 from app.openapi import register_docs
 from app.operations import operation
+from app.representation import key_segment, routing_path
 from app.routes import BLUEPRINTS
+
+
+class KeySegmentConverter(BaseConverter):
+    """A path parameter: one segment, with the `%2F` and `%25` routing kept decoded (a key may hold
+    `/`; see KeySegments)."""
+
+    def to_python(self, value: str) -> str:
+        """The parameter's value."""
+        return key_segment(value)
+
+
+class KeySegments:
+    """Routes match the raw path with `%2F` and `%25` still encoded (WSGI servers decode PATH_INFO
+    whole), so that a key holding `/` is one segment."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        script = environ.get("SCRIPT_NAME", "")
+        if raw and raw.startswith("/") and raw.startswith(script):
+            path = routing_path(raw[len(script) :].encode("latin-1"))
+            environ["PATH_INFO"] = path.decode("latin-1")
+        return self.app(environ, start_response)
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -77,6 +104,8 @@ def _no_content_type(response: Response) -> Response:
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; settings and the engine are read on first use."""
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["default"] = KeySegmentConverter
+    app.wsgi_app = KeySegments(app.wsgi_app)  # type: ignore[method-assign]
     app.json = JSONProvider(app)
     # Only the contract's routes answer: OPTIONS is 405 like any other unrouted method.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False

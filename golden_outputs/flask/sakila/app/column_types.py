@@ -3,14 +3,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import WithJsonSchema
-from sqlalchemy import DateTime, Numeric, String, Text, Time, cast
+from pydantic import BeforeValidator, ConfigDict, TypeAdapter, WithJsonSchema
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Numeric,
+    String,
+    Text,
+    Time,
+    cast,
+)
+from sqlalchemy.dialects.mysql import TIME as MYSQL_TIME
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql import func, operators
 from sqlalchemy.sql.operators import OperatorType
 from sqlalchemy.types import TypeDecorator, UserDefinedType
 
@@ -35,6 +49,23 @@ LocalTime = Annotated[
             "description": "ISO 8601 local time (an offset only where the row has one).",
         }
     ),
+]
+
+_BASE64 = TypeAdapter(bytes, config=ConfigDict(val_json_bytes="base64"))
+
+
+def _from_base64(value: Any) -> Any:
+    """A binary key in a path, which holds the base64 the API answers it in (URL-safe or standard)."""
+    if isinstance(value, bytes):
+        value = value.decode("ascii", errors="replace")
+    return _BASE64.validate_python(value) if isinstance(value, str) else value
+
+
+# A binary key field as a path parameter: the base64 of its bytes, as the API answers the field.
+Base64Key = Annotated[
+    bytes,
+    BeforeValidator(_from_base64),
+    WithJsonSchema({"type": "string", "contentEncoding": "base64"}),
 ]
 
 
@@ -87,6 +118,105 @@ class SqliteDateTime(TypeDecorator[datetime]):
         return value
 
 
+class _Kept(TypeDecorator[Any]):
+    """A type of a SQLite column, which keeps whatever was written: a stored value the type's conversion
+    refuses (or, with `text_kept`, any text) is answered as it is, never as a failed page.
+    """
+
+    cache_ok = True
+    text_kept = False
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        """The type's own conversion, which a value it does not fit passes unchanged."""
+        convert = super().result_processor(dialect, coltype)
+        if convert is None:
+            return None
+        text_kept = self.text_kept
+
+        def process(value: Any) -> Any:
+            if text_kept and isinstance(value, str):
+                return value
+            try:
+                return convert(value)
+            except (TypeError, ValueError, ArithmeticError):
+                return value
+
+        return process
+
+
+# What a SQLite BOOLEAN may hold for true and false (pydantic reads the same words).
+_TRUE_WORDS = ("1", "1.0", "t", "true", "y", "yes", "on")
+_FALSE_WORDS = ("0", "0.0", "f", "false", "n", "no", "off")
+
+
+class SqliteNumeric(_Kept):
+    """A NUMERIC of a SQLite database: text it holds (`n/a`, `$3`) stays text."""
+
+    impl = Numeric
+    cache_ok = True
+    text_kept = True
+
+
+class SqliteBoolean(_Kept):
+    """A BOOLEAN of a SQLite database: a word it holds (`t`, `yes`, `no`) is read as the word, which the
+    API parses as a boolean, never as the truth of a non-empty string."""
+
+    impl = Boolean
+    cache_ok = True
+    text_kept = True
+
+    class comparator_factory(
+        TypeDecorator.Comparator[Any]
+    ):  # noqa: N801 - SQLAlchemy's name
+        """`= true` and `= false` find the rows holding a word for it too."""
+
+        def operate(self, op: OperatorType, *other: Any, **kwargs: Any) -> Any:
+            if (
+                op in (operators.eq, operators.ne)
+                and len(other) == 1
+                and isinstance(other[0], bool)
+            ):
+                words = _TRUE_WORDS if other[0] else _FALSE_WORDS
+                found = func.lower(cast(self.expr, Text)).in_(words)
+                return found if op is operators.eq else ~found
+            return super().operate(op, *other, **kwargs)
+
+
+class SqliteJSON(_Kept):
+    """A JSON of a SQLite database: text that is no JSON is answered as it is."""
+
+    impl = JSON
+    cache_ok = True
+
+
+class SqliteDate(TypeDecorator[date]):
+    """A DATE of a SQLite database, written as SQLite writes one (`2024-01-02`); read back as a date, or
+    as the stored value itself where it is none (`2024-13-45`, `''`): SQLite keeps whatever was written.
+    """
+
+    impl = Date
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        """Text on SQLite, the type itself elsewhere."""
+        return dialect.type_descriptor(String() if dialect.name == "sqlite" else Date())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        """The canonical text on SQLite."""
+        if value is None or dialect.name != "sqlite" or not isinstance(value, date):
+            return value
+        return value.isoformat()
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        """A date, or the stored value as it is when it is none."""
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return value
+        return value
+
+
 class SqliteTime(TypeDecorator[time]):
     """A TIME of a SQLite database, written as SQLite writes one (`03:04:05`, `.ffffff` only when there
     are microseconds); read back from any ISO 8601 form."""
@@ -112,6 +242,71 @@ class SqliteTime(TypeDecorator[time]):
             except ValueError:
                 return value
         return value
+
+
+class _Duration(MYSQL_TIME):
+    """MariaDB's and MySQL's TIME as the driver gives it: a timedelta (SQLAlchemy would fold it into a
+    time of day, answering `838:59:59` as `22:59:59`)."""
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        """No conversion."""
+        return None
+
+
+class MysqlTime(TypeDecorator[time]):
+    """A TIME of a MariaDB or MySQL database, which holds durations from -838:59:59 to 838:59:59: a time
+    of day where the value is one, else the value as the database writes it (`-00:00:01`, `838:59:59`).
+    """
+
+    impl = Time
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        """The raw timedelta on MariaDB and MySQL, a time elsewhere."""
+        return dialect.type_descriptor(
+            _Duration() if dialect.name == "mysql" else Time()
+        )
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        """A time of day, or the duration's text when it is none."""
+        if not isinstance(value, timedelta):
+            return value
+        if timedelta(0) <= value < timedelta(days=1):
+            return (datetime.min + value).time()
+        sign, value = ("-", -value) if value < timedelta(0) else ("", value)
+        minutes, seconds = divmod(value.days * 86400 + value.seconds, 60)
+        fraction = f".{value.microseconds:06d}" if value.microseconds else ""
+        return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}:{seconds:02d}{fraction}"
+
+
+class _AsSingle(FunctionElement[float]):
+    """A number as MariaDB's and MySQL's FLOAT holds it (single precision), the number itself elsewhere."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(_AsSingle)
+def _as_is(element: _AsSingle, compiler: Any, **kwargs: Any) -> str:
+    return str(compiler.process(element.clauses, **kwargs))
+
+
+@compiles(_AsSingle, "mysql")
+def _as_single(element: _AsSingle, compiler: Any, **kwargs: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kwargs)} AS FLOAT)"
+
+
+class MysqlFloat(TypeDecorator[float]):
+    """A FLOAT of a MariaDB or MySQL database: a value compared with it is made single precision too, so
+    that the `0.1` the database answers finds the row holding it (as a double it is another number).
+    """
+
+    impl = Float
+    cache_ok = True
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        """The bound number, single precision where the column is."""
+        return _AsSingle(bindvalue)
 
 
 class _Through(TypeDecorator[Any]):
@@ -149,6 +344,21 @@ class AsText(_Through):
     no equality or ordering at all."""
 
     cache_ok = True
+
+
+class AsTextArray(_Through):
+    """A PostgreSQL array of a domain, whose array type the driver does not know (it would answer the
+    text `{a,"b c"}`): served, filtered and sorted as an array of text, its items converted by the
+    schemas; written from a list (PostgreSQL casts each item to the domain, checking it).
+    """
+
+    impl = ARRAY(Text)
+    cache_ok = True
+
+    @staticmethod
+    def serve(column: Any) -> Any:
+        """The array as TEXT[]."""
+        return cast(column, ARRAY(Text))
 
 
 class _WellKnownText(FunctionElement[str]):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.column_types import SqliteDateTime
+from app.column_types import SqliteDateTime, SqliteNumeric
 from app.db import Base
 
 
@@ -33,4 +33,4 @@ class Invoice(Base):
         "BillingPostalCode",
         String(10),
     )
-    total: Mapped[Decimal] = mapped_column("Total", Numeric(10, 2))
+    total: Mapped[Decimal] = mapped_column("Total", SqliteNumeric(10, 2))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric
+from sqlalchemy import ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteNumeric
 from app.db import Base
 
 
@@ -31,5 +32,5 @@ class InvoiceLine(Base):
         Integer(),
         ForeignKey("Track.TrackId"),
     )
-    unit_price: Mapped[Decimal] = mapped_column("UnitPrice", Numeric(10, 2))
+    unit_price: Mapped[Decimal] = mapped_column("UnitPrice", SqliteNumeric(10, 2))
     quantity: Mapped[int] = mapped_column("Quantity", Integer())

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric
+from sqlalchemy import ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.column_types import SqliteDateTime
+from app.column_types import SqliteDateTime, SqliteNumeric
 from app.db import Base
 
 
@@ -28,6 +28,6 @@ class Payment(Base):
         Integer(),
         ForeignKey("rental.rental_id", ondelete="SET NULL"),
     )
-    amount: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    amount: Mapped[Decimal] = mapped_column(SqliteNumeric(5, 2))
     payment_date: Mapped[datetime] = mapped_column(SqliteDateTime())
     last_update: Mapped[datetime] = mapped_column(SqliteDateTime())

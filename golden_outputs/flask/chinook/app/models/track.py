@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, Numeric, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.column_types import SqliteNumeric
 from app.db import Base
 
 
@@ -36,4 +37,4 @@ class Track(Base):
     composer: Mapped[str | None] = mapped_column("Composer", String(220))
     milliseconds: Mapped[int] = mapped_column("Milliseconds", Integer())
     bytes_: Mapped[int | None] = mapped_column("Bytes", Integer())
-    unit_price: Mapped[Decimal] = mapped_column("UnitPrice", Numeric(10, 2))
+    unit_price: Mapped[Decimal] = mapped_column("UnitPrice", SqliteNumeric(10, 2))

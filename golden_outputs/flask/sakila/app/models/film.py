@@ -10,7 +10,6 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Integer,
-    Numeric,
     SmallInteger,
     String,
     Text,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.column_types import SqliteDateTime
+from app.column_types import SqliteDateTime, SqliteNumeric
 from app.db import Base
 
 
@@ -53,12 +52,12 @@ class Film(Base):
         server_default=text("3"),
     )
     rental_rate: Mapped[Decimal] = mapped_column(
-        Numeric(4, 2),
+        SqliteNumeric(4, 2),
         server_default=text("4.99"),
     )
     length: Mapped[int | None] = mapped_column(SmallInteger())
     replacement_cost: Mapped[Decimal] = mapped_column(
-        Numeric(5, 2),
+        SqliteNumeric(5, 2),
         server_default=text("19.99"),
     )
     rating: Mapped[str | None] = mapped_column(String(10), server_default=text("'G'"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Integer, Numeric, SmallInteger, String, Text
+from sqlalchemy import Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.column_types import AsText
+from app.column_types import AsText, SqliteNumeric
 from app.db import Base
 
 
@@ -21,7 +21,7 @@ class FilmList(Base):
     title: Mapped[str | None] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(Text())
     category: Mapped[str | None] = mapped_column(String(25))
-    price: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    price: Mapped[Decimal | None] = mapped_column(SqliteNumeric(4, 2))
     length: Mapped[int | None] = mapped_column(SmallInteger())
     rating: Mapped[str | None] = mapped_column(String(10))
     actors: Mapped[str | None] = mapped_column(AsText())

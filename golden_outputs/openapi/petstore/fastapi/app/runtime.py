@@ -26,6 +26,7 @@ HERE = Path(__file__).parent
 Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]
 _ADAPTERS: dict[int, TypeAdapter[Any]] = {}
+_MEMBERS: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
 INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -60,7 +61,7 @@ def _matches(media: str, declared: str) -> bool:
     return minor == "*" and media.startswith(major + "/")
 
 
-def _decode(media: str, content_type: str, data: bytes) -> Any:
+def _decode(media: str, content_type: str, data: bytes, kind: Any) -> Any:
     if media == "application/json" or media.endswith("+json"):
         try:
             return json.loads(data)
@@ -68,55 +69,120 @@ def _decode(media: str, content_type: str, data: bytes) -> Any:
             raise _invalid("the body is not valid JSON") from None
     if media == "application/x-www-form-urlencoded":
         return _form(
-            parse_qsl(data.decode("utf-8", errors="replace"), keep_blank_values=True)
+            parse_qsl(data.decode("utf-8", errors="replace"), keep_blank_values=True),
+            kind,
         )
     if media == "multipart/form-data":
         head = f"Content-Type: {content_type}\r\n\r\n".encode()
         message = BytesParser(policy=HTTP).parsebytes(head + data)
-        return _form(
-            (part.get_param("name", header="content-disposition") or "", _part(part))
-            for part in message.iter_parts()
-        )
+        return _form([_named(part) for part in message.iter_parts()], kind)
     if media.startswith("text/"):
         return data.decode("utf-8", errors="replace")
     return data
+
+
+def _textual(media: str) -> bool:
+    return media.startswith("text/") or media == "application/octet-stream"
+
+
+def _named(part: Any) -> tuple[str, Any]:
+    return part.get_param("name", header="content-disposition") or "", _part(part)
 
 
 def _part(part: Any) -> Any:
     payload = part.get_payload(decode=True) or b""
     if part.get_filename() is None and part.get_content_maintype() == "text":
         return payload.decode("utf-8", errors="replace")
+    kind = part.get_content_type()
+    if kind == "application/json" or kind.endswith("+json"):  # an object member's part
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return payload.decode("utf-8", errors="replace")
     return payload
 
 
-def _form(pairs: Any) -> dict[str, Any]:
+def _members(kind: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """The members a body's schema names, and those of them that are arrays."""
+    if id(kind) not in _MEMBERS:
+        try:
+            schema = _adapter(kind).json_schema()
+        except Exception:  # noqa: BLE001 - a type without a JSON Schema: fields as sent
+            schema = {}
+        members = schema.get("properties") if isinstance(schema, dict) else None
+        members = members if isinstance(members, dict) else {}
+        arrays = set()
+        for name, member in members.items():
+            options = [member, *member.get("anyOf", [])]
+            if "array" in [option.get("type") for option in options]:
+                arrays.add(name)
+        _MEMBERS[id(kind)] = frozenset(members), frozenset(arrays)
+    return _MEMBERS[id(kind)]
+
+
+def _form(pairs: Any, kind: Any) -> dict[str, Any]:
+    """Form fields as body members: a repeated name, `name[]` and an array member's
+    single value as a list, `name[key]` (deepObject) as a mapping."""
+    members, arrays = _members(kind)
     values: dict[str, Any] = {}
     for key, value in pairs:
-        if key in values:
-            previous = values[key]
-            values[key] = (
-                [*previous, value] if isinstance(previous, list) else [previous, value]
-            )
-        else:
-            values[key] = value
+        name, _, rest = key.partition("[")
+        nested = key not in members and name in members and rest.endswith("]")
+        if not (nested and _put(values, [name, *rest[:-1].split("][")], value)):
+            _add(values, key, value)
+    for name in arrays & values.keys():
+        if not isinstance(values[name], list):
+            values[name] = [values[name]]
     return values
+
+
+def _put(values: dict[str, Any], path: list[str], value: Any) -> bool:
+    """`a[b][c]=v` as {"a": {"b": {"c": v}}}, `a[]=v` as {"a": [v]}; False on a non-mapping."""
+    *steps, last = path
+    listed = last == ""
+    if listed:
+        *steps, last = steps
+    place = values
+    for step in steps:
+        place = place.setdefault(step, {})
+        if not isinstance(place, dict):
+            return False
+    if listed:
+        items = place.setdefault(last, [])
+        if not isinstance(items, list):
+            return False
+        items.append(value)
+    else:
+        _add(place, last, value)
+    return True
+
+
+def _add(values: dict[str, Any], key: str, value: Any) -> None:
+    if key in values:
+        previous = values[key]
+        values[key] = (
+            [*previous, value] if isinstance(previous, list) else [previous, value]
+        )
+    else:
+        values[key] = value
 
 
 def read_body(raw: tuple[str, bytes], table: dict[str, Any], required: bool) -> Any:
     """The body parsed by its media type and validated against that media type's schema."""
     content_type, data = raw
-    if not data:
+    media = content_type.split(";")[0].strip().lower() or "application/json"
+    kind = next((k for declared, k in table.items() if _matches(media, declared)), None)
+    # Empty text or bytes of a type the operation takes are a body: the empty string.
+    if not data and (kind is None or not _textual(media)):
         if required:
             raise _invalid("a request body is required")
         return None
-    media = content_type.split(";")[0].strip().lower() or "application/json"
-    kind = next((k for declared, k in table.items() if _matches(media, declared)), None)
     if kind is None:
         expected = ", ".join(table)
         raise HTTPException(
             415, f"unsupported media type {media!r} (expected {expected})"
         )
-    value = _decode(media, content_type, data)
+    value = _decode(media, content_type, data, kind)
     try:
         return _adapter(kind).validate_python(value)
     except ValidationError as exc:

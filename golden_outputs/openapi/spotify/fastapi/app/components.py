@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 class ApiModel(BaseModel):
     """Base of every model: JSON names as the description writes them, other members kept."""
 
+    # Naming keeps fields off BaseModel's members: pydantic's `model_` warning does not apply.
     model_config = ConfigDict(
         extra="allow",
+        protected_namespaces=(),
         validate_by_alias=True,
         validate_by_name=True,
         serialize_by_alias=True,

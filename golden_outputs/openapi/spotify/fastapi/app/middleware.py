@@ -24,9 +24,29 @@ from app.policy import (
     response_headers,
     too_large,
 )
+from app.representation import routing_path
 from app.settings import get_settings
 
 logger = logging.getLogger("app")
+
+
+class KeySegments:
+    """Routes match the raw path with `%2F` and `%25` still encoded, so that a key holding `/` is one
+    segment; its route's convertor (app.representation.KeySegment) decodes them."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path") if scope["type"] == "http" else None
+        if not raw:
+            await self.app(scope, receive, send)
+            return
+        inner = {**scope, "path": routing_path(raw).decode("utf-8", errors="replace")}
+        await self.app(inner, receive, send)
+        scope["route"] = inner.get(
+            "route"
+        )  # for the metrics of the route that answered
 
 
 class HeadAsGet:

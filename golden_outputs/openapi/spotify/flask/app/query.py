@@ -9,9 +9,11 @@ field's type and bound as parameters; nothing is ever interpolated into SQL.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, time
 from functools import cached_property
+from math import isfinite
 from types import NoneType, UnionType
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from urllib.parse import quote
@@ -101,7 +103,13 @@ def _mysql_error(exc: DBAPIError) -> int | None:
 
 
 def is_conflict(exc: DBAPIError) -> bool:
-    """True for a unique, foreign-key or check violation (409)."""
+    """True for a unique, foreign-key or check violation (409); also SQLite's refusal of a row whose
+    foreign key refers to a table the database lacks (it names the table with its schema, `main.x`,
+    as no statement of the API does)."""
+    if isinstance(exc, OperationalError) and str(exc.orig).startswith(
+        "no such table: main."
+    ):
+        return True
     return isinstance(exc, IntegrityError) or _mysql_error(exc) in _MYSQL_CONFLICTS
 
 
@@ -169,9 +177,10 @@ class Column:
     @property
     def ordered(self) -> bool:
         """True where `lt`, `le`, `gt`, `ge` and sorting make sense."""
-        return self.annotation not in (bytes, Any) and get_origin(
-            self.annotation
-        ) not in (list, dict)
+        return self.annotation is not Any and get_origin(self.annotation) not in (
+            list,
+            dict,
+        )
 
     @property
     def ranged(self) -> bool:
@@ -379,6 +388,9 @@ class RowWriter:
     model of just the other fields (dates, decimals, bytes, UUIDs, JSON...), with the
     read model's settings, converts those. A row with any other value (an integer in a
     boolean field, a number in a text field) goes through the whole read model.
+    JSON has no number for a float's NaN or infinities: they are answered as PostgreSQL
+    writes them in JSON, the strings "NaN", "Infinity" and "-Infinity" (never as null,
+    which says the column holds none).
     """
 
     def __init__(self, read: type[BaseModel]) -> None:
@@ -412,7 +424,10 @@ class RowWriter:
         if self.converter is self.read:
             return self._validated(self.read, row)
         for index, types in self.plain:
-            if type(row[index]) not in types:
+            value = row[index]
+            if type(value) not in types or (
+                type(value) is float and not isfinite(value)
+            ):
                 return self._validated(self.read, row)
         item = dict(zip(self.names, row))
         if self.converter is not None:
@@ -429,10 +444,32 @@ class RowWriter:
             # A value its column's type does not describe (SQLite keeps whatever was written): answered
             # as it is, or as its text, rather than failing the whole page.
             raw = model.model_construct(**values)
-            return raw.model_dump(
+            names = {
+                field.alias or name: name for name, field in model.model_fields.items()
+            }
+            for (
+                key,
+                value,
+            ) in values.items():  # every field that fits its type, validated
+                with suppress(ValidationError):
+                    model.__pydantic_validator__.validate_assignment(
+                        raw, names.get(key, key), value
+                    )
+            dumped = raw.model_dump(
                 mode="json", by_alias=True, warnings=False, fallback=str
             )
-        return validated.model_dump(mode="json", by_alias=True)
+        else:
+            dumped = validated.model_dump(mode="json", by_alias=True)
+        return {name: _json_number(value) for name, value in dumped.items()}
+
+
+def _json_number(value: Any) -> Any:
+    """A value with its non-finite floats (in an array too) as "NaN", "Infinity", "-Infinity"."""
+    if type(value) is float and not isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if type(value) is list:
+        return [_json_number(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)

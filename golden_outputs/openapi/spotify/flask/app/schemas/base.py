@@ -24,8 +24,11 @@ AnyText = Annotated[str, BeforeValidator(_as_text)]
 class WriteSchema(BaseModel):
     """A request body: JSON field names only, unknown fields refused."""
 
+    # A column may be named `model_dump`: its attribute (`model_dump_`) hides no BaseModel member, so
+    # pydantic's warning about the `model_` prefix does not apply (protected_namespaces).
     model_config = ConfigDict(
         extra="forbid",
+        protected_namespaces=(),
         validate_by_alias=True,
         validate_by_name=False,
         val_json_bytes="base64",
@@ -57,6 +60,7 @@ class ReadSchema(BaseModel):
 
     model_config = ConfigDict(
         from_attributes=True,
+        protected_namespaces=(),
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
