@@ -172,3 +172,14 @@ def project_collisions(root: Path) -> list[str]:
             continue
         found += collisions(path.read_text(encoding="utf-8"), str(relative))
     return found
+
+
+def files_collisions(files: dict[str, str]) -> list[str]:
+    """`collisions` of every .py file of a project rendered in memory, each compiled first (a syntax
+    error raises)."""
+    found: list[str] = []
+    for path, source in files.items():
+        if path.endswith(".py"):
+            compile(source, path, "exec")
+            found += collisions(source, path)
+    return found

@@ -32,7 +32,7 @@ import httpx
 import pytest
 from conftest import require_server
 from probe import _segment, collections, probe
-from shadowing import collisions
+from shadowing import files_collisions
 
 from codegen import api
 
@@ -83,12 +83,7 @@ def _model(spec: Any, table: str, target: str = "fastapi") -> str:
 @pytest.mark.parametrize("target", TARGETS)
 def test_realworld_code_compiles_and_hides_no_name(spec: Any, target: str) -> None:
     files = api.generate_files(spec, target, {"auth": "apikey"})
-    found = []
-    for path, source in files.items():
-        if path.endswith(".py"):
-            compile(source, path, "exec")
-            found += collisions(source, path)
-    assert found == []
+    assert files_collisions(files) == []
 
 
 def test_realworld_types_read_what_is_stored(realworld: tuple[str, str], spec: Any) -> None:
