@@ -37,6 +37,8 @@ SECURITY_SCHEMES = {
 }
 # (route index, where, name): where is "response", "body" or a parameter's location.
 Key = tuple[int, str, str]
+# A route's parameters: (location, FastAPI's field of it).
+Params = list[tuple[str, Any]]
 # The key of the Problem model's schema, which every error answer refers to.
 PROBLEM_KEY: Key = (-1, "response", "Problem")
 
@@ -59,11 +61,13 @@ def build_document(app: FastAPI) -> dict[str, Any]:
         for route in app.routes
         if isinstance(route, APIRoute) and route.include_in_schema
     ]
-    schemas, definitions = _schemas(routes)
+    # The path, query, header and cookie parameters of each route, read once.
+    params = [_params(route.dependant) for route in routes]
+    schemas, definitions = _schemas(routes, params)
     paths: dict[str, dict[str, Any]] = {}
     for index, route in enumerate(routes):
         for method in sorted(route.methods):
-            operation = _operation(index, route, method, schemas)
+            operation = _operation(index, route, params[index], method, schemas)
             paths.setdefault(route.path_format, {})[method.lower()] = operation
     info = {"title": app.title, "version": app.version}
     if app.description:
@@ -79,9 +83,11 @@ def build_document(app: FastAPI) -> dict[str, Any]:
     }
 
 
-def _fields(index: int, route: APIRoute) -> Iterator[tuple[Key, Any, JsonSchemaMode]]:
+def _fields(
+    index: int, route: APIRoute, params: Params
+) -> Iterator[tuple[Key, Any, JsonSchemaMode]]:
     """The pydantic fields of a route the document describes, with their JSON Schema mode."""
-    for where, param in _params(route.dependant):
+    for where, param in params:
         yield (index, where, param.alias), param, "validation"
     if route.body_field is not None:
         yield (index, "body", route.body_field.alias), route.body_field, "validation"
@@ -92,11 +98,13 @@ def _fields(index: int, route: APIRoute) -> Iterator[tuple[Key, Any, JsonSchemaM
 
 
 def _schemas(
-    routes: list[APIRoute],
+    routes: list[APIRoute], params: list[Params]
 ) -> tuple[dict[Key, dict[str, Any]], dict[str, Any]]:
     """The JSON Schema of every field of every route, and the components they refer to: one pass."""
     fields = [
-        found for index, route in enumerate(routes) for found in _fields(index, route)
+        found
+        for index, route in enumerate(routes)
+        for found in _fields(index, route, params[index])
     ]
     inputs = [(key, mode, _adapter(field).core_schema) for key, field, mode in fields]
     inputs.append((PROBLEM_KEY, "serialization", Problem.__pydantic_core_schema__))
@@ -121,7 +129,11 @@ def _adapter(field: Any) -> TypeAdapter[Any]:
 
 
 def _operation(
-    index: int, route: APIRoute, method: str, schemas: dict[Key, dict[str, Any]]
+    index: int,
+    route: APIRoute,
+    params: Params,
+    method: str,
+    schemas: dict[Key, dict[str, Any]],
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {}
     if route.tags:
@@ -132,7 +144,7 @@ def _operation(
     operation["operationId"] = route.operation_id or route.unique_id
     if any(depends.dependency in SECURED for depends in route.dependencies):
         operation["security"] = [{name: []} for name in SECURITY_SCHEMES]
-    parameters = list(_parameters(index, route, schemas))
+    parameters = list(_parameters(index, params, schemas))
     if parameters:
         operation["parameters"] = parameters
     body = route.body_field
@@ -158,9 +170,9 @@ def _problem(description: str) -> dict[str, Any]:
 
 
 def _parameters(
-    index: int, route: APIRoute, schemas: dict[Key, dict[str, Any]]
+    index: int, params: Params, schemas: dict[Key, dict[str, Any]]
 ) -> Iterator[dict[str, Any]]:
-    for where, param in _params(route.dependant):
+    for where, param in params:
         parameter: dict[str, Any] = {
             "name": param.alias,
             "in": where,
@@ -172,7 +184,7 @@ def _parameters(
         yield parameter
 
 
-def _params(dependant: Dependant) -> list[tuple[str, Any]]:
+def _params(dependant: Dependant) -> Params:
     """The path, query, header and cookie parameters of a route and of its dependencies, once each."""
     found: dict[tuple[str, str], Any] = {}
     pending = [dependant]
