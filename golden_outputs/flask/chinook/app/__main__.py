@@ -15,10 +15,20 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from app import create_app
 from app.observability import logging_config
 from app.settings import get_settings
+
+
+class ServerLog(Logger):
+    """gunicorn's logger without its access log: app/observability.py writes one JSON line a
+    request. (With a logging configuration set, gunicorn formats its own access line on every
+    request even though no handler takes it.)"""
+
+    def access(self, *_args: Any, **_kwargs: Any) -> None:
+        """Nothing: the app logs each request itself."""
 
 
 class Server(BaseApplication):
@@ -73,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
         # JSON lines on stderr, the access log among them (app/observability.py writes it).
         "logconfig_dict": logging_config(),
         "accesslog": None,
+        "logger_class": ServerLog,
     }
     Server(options).run()
 

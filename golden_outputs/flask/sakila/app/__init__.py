@@ -14,7 +14,7 @@ from werkzeug.routing import BaseConverter
 from app.db import close_session, get_engine
 from app.docs import add_docs
 from app.errors import problem, register_error_handlers
-from app.hooks import register_policy
+from app.hooks import Observed, register_policy
 from app.observability import metrics_answer, readiness, trace_app
 from app.openapi import register_docs
 from app.operations import operation
@@ -94,25 +94,17 @@ def metrics() -> Response:
     return Response(body, content_type=media_type)
 
 
-def _no_content_type(response: Response) -> Response:
-    """A 204 has no content, so no Content-Type either."""
-    if response.status_code == 204:
-        response.headers.pop("Content-Type", None)
-    return response
-
-
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; settings and the engine are read on first use."""
     app = Flask(__name__, static_folder=None)
     app.url_map.converters["default"] = KeySegmentConverter
-    app.wsgi_app = KeySegments(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = KeySegments(Observed(app.wsgi_app))  # type: ignore[method-assign]
     app.json = JSONProvider(app)
     # Only the contract's routes answer: OPTIONS is 405 like any other unrouted method.
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.config.update(config or {})
     register_error_handlers(app)
     register_policy(app)
-    app.after_request(_no_content_type)
     app.teardown_appcontext(close_session)
     app.add_url_rule("/healthz", view_func=healthz, methods=["GET"])
     add_docs(app)

@@ -22,6 +22,10 @@ def _resource(request: Request) -> str:
     return str(tags[0])
 
 
+# The dependencies are coroutines: a key's check does no I/O, so it runs on the event loop
+# rather than costing every request a trip through the thread pool.
+
+
 def _check(access: str, request: Request) -> None:
     refusal = decide(access, _resource(request), request.headers)
     if refusal is not None:
@@ -32,12 +36,12 @@ def _check(access: str, request: Request) -> None:
         )
 
 
-def require_read(request: Request, _credentials: Credentials) -> None:
+async def require_read(request: Request, _credentials: Credentials) -> None:
     """Reads are open unless READ_REQUIRES_AUTH is set (see app/access.py)."""
     _check("read", request)
 
 
-def require_write(request: Request, _credentials: Credentials) -> None:
+async def require_write(request: Request, _credentials: Credentials) -> None:
     """Writes need write access: 401 without valid credentials, 403 with read-only ones."""
     _check("write", request)
 
