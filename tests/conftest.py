@@ -41,6 +41,28 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[FIGURES_DIR] = tempfile.mkdtemp(prefix="codegen-figures-")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In an xdist worker under `--dist loadgroup`: each test's id ends in `@<group>` of its
+    `xdist_group` mark, which is how the controller keeps a group on one worker.
+
+    pytest-xdist 3.8 does this by setting `item._nodeid`, which pytest 9 no longer reads (an item's
+    id is `item._id`, a NodeId), so every group was spread over both workers and its module-scoped
+    fixture built on each: the large case's projects (over 3 minutes) twice, among others. Done
+    here where xdist's own attempt left the id as it was; tests/test_xdist_groups.py holds it.
+    """
+    if not hasattr(config, "workerinput") or not config.getoption("loadgroup", False):
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = type(item._id).parse(item.nodeid + suffix)  # type: ignore[attr-defined]
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Print the figures the xdist workers left, in the order the tests finished."""
     folder = os.environ.get(FIGURES_DIR)
