@@ -23,6 +23,9 @@ CORPUS = REPO.parent / "shared" / "corpus" / "openapi"
 # file -> the JSON pointer and the words its one line must name
 BAD = {
     "invalid_yaml.yaml": ("line 3 column 1", "not valid YAML"),
+    # The same key twice: PyYAML and json.loads would keep the second one without a word.
+    "duplicate_key.yaml": ("line 12 column 5", "not valid YAML (duplicate key 'get')"),
+    "duplicate_key.json": ("line 8 column 7", "not valid JSON (duplicate key 'Pet')"),
     "dangling_ref.yaml": ("/paths/~1pets/get/responses/200/content/application~1json/schema/$ref", "does not resolve"),
     "dangling_external_ref.yaml": ("/paths/~1pets/get/responses/200/content/application~1json/schema/$ref",
                                    "missing.yaml"),

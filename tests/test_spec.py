@@ -8,7 +8,7 @@ import pytest
 
 from codegen import api
 from codegen.errors import SpecError
-from codegen.spec.io import dump_spec, parse_spec, read_spec
+from codegen.spec.io import dump_spec, load_yaml, parse_spec, read_spec
 from corpus import REPO
 
 CHINOOK = f"sqlite:///{REPO / 'examples' / 'chinook.sqlite'}"
@@ -39,6 +39,17 @@ def test_errors_name_the_file_and_pointer(spec_text: str) -> None:
         parse_spec("spec_version: '1'\nname: [unclosed\n", "x.yaml")
     with pytest.raises(SpecError, match=r"extra_key"):
         parse_spec(spec_text.replace("name: album\n", "name: album\n  extra_key: 1\n", 1), "x.yaml")
+
+
+def test_a_key_written_twice_is_refused_not_overwritten(spec_text: str) -> None:
+    # PyYAML keeps the last of two equal keys; a hand-edited spec would lose the first silently.
+    twice = spec_text.replace("name: album\n", "name: album\n  name: album2\n", 1)
+    line = next(number for number, text in enumerate(twice.splitlines(), 1) if text.endswith("name: album2"))
+    with pytest.raises(SpecError, match=rf"x.yaml: line {line} not valid YAML or JSON \(duplicate key 'name'\)"):
+        parse_spec(twice, "x.yaml")
+    # A YAML merge may override what it brings in.
+    assert load_yaml("a: &base {x: 1, y: 2}\nb:\n  <<: *base\n  x: 3\n") == {
+        "a": {"x": 1, "y": 2}, "b": {"x": 3, "y": 2}}
 
 
 def test_unreadable_file(tmp_path: Path) -> None:

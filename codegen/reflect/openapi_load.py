@@ -15,8 +15,10 @@ from typing import Any
 from urllib.parse import unquote
 
 import yaml
+from yaml.constructor import ConstructorError
 
 from codegen.errors import SourceError
+from codegen.yaml_keys import DuplicateJsonKey, UniqueKeys, load_json
 
 # An invalid description prints its first problems, one line each, and how many there are (counted up
 # to MAX_COUNTED: a description with hundreds of problems has a bigger problem).
@@ -53,8 +55,9 @@ def _unescape(segment: str) -> str:
     return unquote(segment).replace("~1", "/").replace("~0", "~")
 
 
-class _Loader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """libyaml's safe loader where present (ten times faster on large descriptions)."""
+class _Loader(UniqueKeys, yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """libyaml's safe loader where present (ten times faster on large descriptions); a mapping with
+    the same key twice is an error, not the last one silently kept."""
 
 
 def _no_timestamps() -> None:
@@ -74,7 +77,8 @@ def _load_yaml(text: str) -> Any:
     every mapping and sequence. Plain mappings, sequences and strings are built here directly from
     the parsed nodes, other scalars by PyYAML's own constructor; anything else (merge keys, other
     tags, keys that are not hashable, a node that contains itself) is left to PyYAML whole, so the
-    result and the errors are PyYAML's.
+    result and the errors are PyYAML's (a key a mapping already has goes to PyYAML too, whose
+    `_Loader` names it).
     """
     loader = _Loader(text)
     try:
@@ -118,7 +122,7 @@ class _Nodes:
                 if key_node.tag == "tag:yaml.org,2002:merge":
                     raise _Unusual
                 key = self.value(key_node)
-                if not isinstance(key, Hashable):
+                if not isinstance(key, Hashable) or key in result:
                     raise _Unusual
                 result[key] = self.value(value_node)
         elif isinstance(node, yaml.SequenceNode) and node.tag == _SEQ:
@@ -129,11 +133,27 @@ class _Nodes:
         return result
 
 
+def _second_key_place(text: str) -> str:
+    """`line L column C: ` of a key its mapping already has, as YAML's parser (which reads most JSON)
+    finds it; empty when it cannot read the text."""
+    try:
+        _load_yaml(text)
+    except ConstructorError as exc:
+        if exc.problem_mark is not None:
+            return f"line {exc.problem_mark.line + 1} column {exc.problem_mark.column + 1}: "
+    except yaml.YAMLError:
+        pass
+    return ""
+
+
 def parse_text(text: str, where: str) -> Any:
     """YAML or JSON text as data; a syntax error is one line with its position."""
     try:
         if where.endswith(".json"):
-            return json.loads(text)
+            try:
+                return load_json(text)
+            except DuplicateJsonKey as exc:
+                raise DescriptionError([f"{where}: {_second_key_place(text)}not valid JSON ({exc})"]) from None
         return _load_yaml(text)
     except json.JSONDecodeError as exc:
         raise DescriptionError([f"{where}: line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})"]) from None

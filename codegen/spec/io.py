@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from codegen.errors import SpecError
 from codegen.spec.model import SPEC_VERSION, LogicalType, Spec
+from codegen.yaml_keys import UniqueKeys
 
 # Each entry upgrades a raw spec document from the version in its key to the next one.
 # Version "1" is the first; a future "2" adds `"1": _upgrade_1_to_2` here.
@@ -22,7 +23,11 @@ UPGRADES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 # libyaml's C emitter and parser when PyYAML has them (the wheels do): 10-20x faster on large specs,
 # same output (tests/test_spec.py compares both emitters).
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(UniqueKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader; a mapping with the same key twice is an error (codegen/yaml_keys.py)."""
+
 
 
 class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
@@ -56,7 +61,10 @@ _RESOLVER = yaml.resolver.Resolver()  # what SafeLoader and SafeDumper resolve p
 # non-ASCII character, leading, trailing or double space.
 _PLAIN = re.compile(r"[A-Za-z0-9_/][A-Za-z0-9_/().,+=-]*(?: [A-Za-z0-9_/().,+=-]+)*")
 # What libyaml writes in a `|` block without escapes or hints: printable, no other line break, no tab.
-_BLOCK_SAFE = re.compile(r"[\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*")
+# (LS and PS are line breaks to libyaml too: a block holding one is written with other chomping.)
+_BLOCK_SAFE = re.compile(
+    r"[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"
+)
 # Characters after which the fast parser stops: PyYAML's non-printables, other line breaks, tabs, BOMs.
 _PARSE_UNSAFE = re.compile(
     r"[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
@@ -259,6 +267,8 @@ class _FastParser:
                 value, i = self.block(i, n, rest)
             else:
                 value = self.scalar(rest)
+            if key in result:
+                raise _Unsure  # the same key twice: PyYAML's _Loader names it
             result[key] = value
         return result, i
 
@@ -454,7 +464,9 @@ def parse_spec(text: str, where: str, load: Callable[[str], Any] = load_yaml) ->
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{where}:{line} not valid YAML or JSON") from None
+        problem = getattr(exc, "problem", None)
+        because = f" ({problem})" if problem else ""
+        raise SpecError(f"{where}:{line} not valid YAML or JSON{because}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{where}: a spec is a mapping with spec_version, name, source, resources")
     data = upgrade_spec_data(data, where)
