@@ -200,7 +200,7 @@ class Operations:
         route_params = [p["typed"] for p in params]
         if table is not None:
             route_params.insert(0, "raw: RawBody")
-            imports.update([(self.target.raw_body, "RawBody"), ("app.runtime", "read_body")])
+            imports.update([(self.target.raw_body, "RawBody"), ("app.bodies", "read_body")])
         name = operation.function
         calls = [f"{p['attribute']}={p['attribute']}" for p in params]
         if table is not None:
@@ -277,7 +277,7 @@ def _described_body(operation: Operation, signatures: Signatures, imports: Impor
     kind = signatures.builder.expr_outside(schema, naming.pascal_case(operation.function) + "Body", imports)
     if "components." not in kind:
         return None
-    imports.add("app.runtime", "validate_as")
+    imports.add("app.bodies", "validate_as")
     return f"validate_as({kind}, body)"
 
 

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from flask import Blueprint, request, Response
 
 from app import components
+from app.bodies import validate_as
 from app.db import get_session
 from app.endpoints import endpoint, Path, Query
 from app.models.pet import Pet
 from app.query import Resource
-from app.runtime import contract_params, item_key, no_content, shaped, validate_as
+from app.runtime import contract_params, item_key, no_content, shaped
 from app.schemas.pet import PetCreate, PetRead
 
 PREFIX = "/v1"

@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 
 from app import components
 from app.auth import ReadAccess, WriteAccess
+from app.bodies import validate_as
 from app.db import SessionDep
 from app.models.pet import Pet
 from app.query import Resource
-from app.runtime import contract_params, item_key, shaped, validate_as
+from app.runtime import contract_params, item_key, shaped
 from app.schemas.pet import PetCreate, PetRead
 
 router = APIRouter(prefix="/v2")

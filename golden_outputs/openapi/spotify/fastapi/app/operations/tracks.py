@@ -9,8 +9,9 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app import components
 from app.auth import ReadAccess, WriteAccess
+from app.bodies import read_body
 from app.handlers import tracks as handlers
-from app.runtime import call, RawBody, read_body
+from app.runtime import call, RawBody
 
 router = APIRouter(prefix="/v1")
 SAVE_TRACKS_USER_BODY = {"application/json": components.SaveTracksUserBody}

@@ -8,9 +8,10 @@ from typing import Annotated
 from flask import Blueprint, Response
 
 from app import components
+from app.bodies import read_body
 from app.endpoints import endpoint, Query, RawBody
 from app.handlers import player as handlers
-from app.runtime import call, read_body
+from app.runtime import call
 
 blueprint = Blueprint("player_operations", __name__, url_prefix="/v1")
 TRANSFER_A_USERS_PLAYBACK_BODY = {

@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 from flask import Blueprint, Response
 
 from app import components
+from app.bodies import read_body
 from app.endpoints import endpoint, Path, Query, RawBody
 from app.handlers import users as handlers
-from app.runtime import call, read_body
+from app.runtime import call
 
 blueprint = Blueprint("users_operations", __name__, url_prefix="/v1")
 FOLLOW_PLAYLIST_BODY = {"application/json": components.FollowPlaylistBody}
