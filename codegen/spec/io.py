@@ -29,7 +29,6 @@ class _Loader(UniqueKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # typ
     """libyaml's safe loader; a mapping with the same key twice is an error (codegen/yaml_keys.py)."""
 
 
-
 class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
     """A YAML dumper that writes multi-line strings as blocks and never sorts keys."""
 
