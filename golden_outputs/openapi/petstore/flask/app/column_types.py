@@ -88,34 +88,57 @@ class UuidText(TypeDecorator[UUID]):
         return None if value is None else UUID(str(value))
 
 
-class SqliteDateTime(TypeDecorator[datetime]):
-    """A DATETIME of a SQLite database, written as SQLite's own functions write one
-    (`2024-01-02 03:04:05`, `.ffffff` only when there are microseconds), so that keys and rows the
-    API writes equal the ones already there; read back from any ISO 8601 form."""
+class _SqliteTemporal(TypeDecorator[Any]):
+    """A date or time type of a SQLite database, which has none: written as SQLite's own functions
+    write it, so that keys and rows the API writes equal the ones already there; read back from any
+    ISO 8601 form, or as the stored value itself where it is none (`2024-13-45`, `''`): SQLite keeps
+    whatever was written. Its subclasses name the type (`impl`) and its Python class (`kind`).
+    """
 
-    impl = DateTime
     cache_ok = True
+    kind: Any
 
     def load_dialect_impl(self, dialect: Any) -> Any:
-        """Text on SQLite (it has no DATETIME), the type itself elsewhere."""
-        return dialect.type_descriptor(
-            String() if dialect.name == "sqlite" else DateTime()
-        )
+        """Text on SQLite, the type itself elsewhere."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String())
+        return dialect.type_descriptor(self.impl_instance)
+
+    def written(self, value: Any) -> str:
+        """The text SQLite's functions write for `value`."""
+        return str(value.isoformat())
 
     def process_bind_param(self, value: Any, dialect: Any) -> Any:
         """The canonical text on SQLite."""
-        if value is None or dialect.name != "sqlite" or not isinstance(value, datetime):
+        if (
+            value is None
+            or dialect.name != "sqlite"
+            or not isinstance(value, self.kind)
+        ):
             return value
-        return value.isoformat(sep=" ")
+        return self.written(value)
 
     def process_result_value(self, value: Any, dialect: Any) -> Any:
-        """A datetime, or the stored value as it is when it is none."""
+        """A value of the type, or the stored value as it is when it is none."""
         if isinstance(value, str):
             try:
-                return datetime.fromisoformat(value)
+                return self.kind.fromisoformat(value)
             except ValueError:
                 return value
         return value
+
+
+class SqliteDateTime(_SqliteTemporal):
+    """A DATETIME of a SQLite database (`2024-01-02 03:04:05`, `.ffffff` only when there are
+    microseconds)."""
+
+    impl = DateTime
+    cache_ok = True
+    kind = datetime
+
+    def written(self, value: Any) -> str:
+        """A space between the date and the time, as SQLite's `datetime()` writes."""
+        return str(value.isoformat(sep=" "))
 
 
 class _Kept(TypeDecorator[Any]):
@@ -189,59 +212,20 @@ class SqliteJSON(_Kept):
     cache_ok = True
 
 
-class SqliteDate(TypeDecorator[date]):
-    """A DATE of a SQLite database, written as SQLite writes one (`2024-01-02`); read back as a date, or
-    as the stored value itself where it is none (`2024-13-45`, `''`): SQLite keeps whatever was written.
-    """
+class SqliteDate(_SqliteTemporal):
+    """A DATE of a SQLite database (`2024-01-02`)."""
 
     impl = Date
     cache_ok = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        """Text on SQLite, the type itself elsewhere."""
-        return dialect.type_descriptor(String() if dialect.name == "sqlite" else Date())
-
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        """The canonical text on SQLite."""
-        if value is None or dialect.name != "sqlite" or not isinstance(value, date):
-            return value
-        return value.isoformat()
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        """A date, or the stored value as it is when it is none."""
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                return value
-        return value
+    kind = date
 
 
-class SqliteTime(TypeDecorator[time]):
-    """A TIME of a SQLite database, written as SQLite writes one (`03:04:05`, `.ffffff` only when there
-    are microseconds); read back from any ISO 8601 form."""
+class SqliteTime(_SqliteTemporal):
+    """A TIME of a SQLite database (`03:04:05`, `.ffffff` only when there are microseconds)."""
 
     impl = Time
     cache_ok = True
-
-    def load_dialect_impl(self, dialect: Any) -> Any:
-        """Text on SQLite, the type itself elsewhere."""
-        return dialect.type_descriptor(String() if dialect.name == "sqlite" else Time())
-
-    def process_bind_param(self, value: Any, dialect: Any) -> Any:
-        """The canonical text on SQLite."""
-        if value is None or dialect.name != "sqlite" or not isinstance(value, time):
-            return value
-        return value.isoformat()
-
-    def process_result_value(self, value: Any, dialect: Any) -> Any:
-        """A time, or the stored value as it is when it is none."""
-        if isinstance(value, str):
-            try:
-                return time.fromisoformat(value)
-            except ValueError:
-                return value
-        return value
+    kind = time
 
 
 class _Duration(MYSQL_TIME):
