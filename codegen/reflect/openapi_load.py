@@ -138,12 +138,10 @@ def _second_key_place(text: str) -> str:
     finds it; empty when it cannot read the text."""
     try:
         _load_yaml(text)
-    except ConstructorError as exc:
-        if exc.problem_mark is not None:
-            return f"line {exc.problem_mark.line + 1} column {exc.problem_mark.column + 1}: "
-    except yaml.YAMLError:
-        pass
-    return ""
+    except yaml.YAMLError as exc:
+        mark = exc.problem_mark if isinstance(exc, ConstructorError) else None
+        return "" if mark is None else f"line {mark.line + 1} column {mark.column + 1}: "
+    return ""  # YAML reads the names apart (JSON escapes them otherwise): no position to give
 
 
 def parse_text(text: str, where: str) -> Any:
